@@ -32,7 +32,8 @@ class Figure:
 
 
 # One module per work defines ``FIGURES`` (a list of Figure); add a work by adding its module here.
-FIGURE_MODULES = ("reproductions.iade", "reproductions.mcm", "reproductions.neolithic")
+FIGURE_MODULES = ("reproductions.iade", "reproductions.neolithic", "reproductions.compams", "reproductions.lena",
+                  "reproductions.mcm")
 
 
 @functools.lru_cache(maxsize=None)

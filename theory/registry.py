@@ -33,6 +33,16 @@ class BadParameter(ValueError):
     """A claim parameter is missing, unknown or out of its allowed range (CLI exit code 2)."""
 
 
+class Undecidable(Exception):
+    """Raised by a check that cannot decide the claim at these parameters (CLI exit code 3).
+
+    Use it when float64 is not precise enough (overflow, underflow, cancellation larger than the
+    margin being tested) and no exact or higher-precision route is available, or when a solver
+    (PEPit, cvxpy) cannot give a trustworthy answer. The message says why. A check must never
+    report a claim false because of rounding: raise this instead.
+    """
+
+
 @dataclasses.dataclass(frozen=True)
 class Param:
     """A parameter of a claim check: default value and allowed range.
