@@ -1,9 +1,25 @@
-"""The ``repro`` command line.
+"""The ``repro`` command line: check the five works' claims at your own parameters, rerun their figures.
 
-* ``repro claims [--paper KEY] [--json]`` - every registered claim: id, source, status, summary.
-* ``repro check CLAIM_ID [--set NAME=VALUE ...] [--json]`` - evaluate and check a claim at the given
-  parameters. Exit code 0: the claim (as printed) holds there; 1: it fails; 2: bad input.
-* ``repro list`` - figure ids; ``repro run FIGURE_ID [--full]`` - regenerate one reproduction.
+Commands::
+
+    repro claims [--paper KEY] [--json]      every registered claim: id, status, source, statement
+    repro describe CLAIM_ID                  one claim: statement, parameters (default, range), notes
+    repro check CLAIM_ID [--set NAME=VALUE ...] [--json] [--debug]
+    repro list                               figure ids and their notebooks
+    repro run FIGURE_ID [--full] ...         regenerate one figure's results
+
+Claim ids look like ``iade.lemma-7.1`` (``<paper>.<claim>``; paper keys: iade, neolithic, compams,
+lena, mcm); ``repro claims`` lists them. Parameter values are exact rationals (``0.95`` is 19/20;
+``1/3``, ``1e-3`` are accepted; integers for integer parameters); a parameter's range is the claim's
+hypothesis.
+
+Exit codes of ``repro check``:
+  0  the claim as printed holds at these parameters
+  1  it fails there (a counterexample; errata exit 1 at their counterexample parameters)
+  2  bad input: unknown claim or parameter, a value out of range, a parameter given twice
+  3  not checkable here: the claim has no check, or float64 cannot decide at these parameters
+  4  internal error (one line; ``--debug`` prints the traceback)
+Other commands exit 0 on success, 2 on bad input, 4 on an internal error.
 """
 from __future__ import annotations
 
@@ -11,9 +27,11 @@ import argparse
 import json
 import sys
 import textwrap
-import warnings
+import traceback
 from fractions import Fraction
 from typing import Any
+
+EXIT_HOLDS, EXIT_FAILS, EXIT_BAD_INPUT, EXIT_NOT_CHECKABLE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 def _jsonable(value: Any) -> Any:
@@ -27,19 +45,58 @@ def _jsonable(value: Any) -> Any:
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):
+        return _jsonable(value.tolist())
     if hasattr(value, "item"):
         return value.item()
+    if isinstance(value, float) and value != value:
+        return "nan"
     return value
 
 
 def _fmt(value: Any) -> str:
+    """Human text for a value: no Python reprs (``Fraction(1, 1)``, ``None``, numpy scalars)."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, Fraction):
-        return f"{value} (= {float(value):.6g})" if value.denominator != 1 else str(value)
+        if value.denominator == 1:
+            return str(value.numerator)
+        return f"{value} (= {float(value):.6g})"
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        items = [_fmt(v) for v in value]
+        return "[" + ", ".join(items[:12]) + (", ..." if len(items) > 12 else "") + "]"
+    if hasattr(value, "tolist"):
+        return _fmt(value.tolist())
     if hasattr(value, "item"):
         return _fmt(value.item())
+    try:
+        import sympy
+
+        if isinstance(value, sympy.Basic):
+            if value.is_Rational:
+                return _fmt(Fraction(int(value.p), int(value.q)))
+            if value.is_number:
+                return f"{float(value):.6g}"
+            return sympy.sstr(value)
+    except (TypeError, ValueError, OverflowError):
+        pass
     return str(value)
+
+
+def _text(tex: str) -> str:
+    from theory.plaintext import tex_to_text
+
+    return tex_to_text(tex)
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    return textwrap.fill(text, 100, initial_indent=indent, subsequent_indent=indent)
 
 
 def cmd_claims(args) -> int:
@@ -53,45 +110,105 @@ def cmd_claims(args) -> int:
         return 0
     width = max((len(c.id) for c in claims), default=10)
     for c in claims:
-        summary = textwrap.shorten(c.statement, 90)
+        summary = textwrap.shorten(_text(c.statement), 90)
         print(f"{c.id:<{width}}  {c.status:<17}  {c.source}\n{'':<{width}}  {summary}")
     return 0
 
 
-def cmd_check(args) -> int:
+def cmd_describe(args) -> int:
     from theory.registry import get
 
-    given = {}
-    for item in args.set or []:
+    c = get(args.claim_id)
+    print(f"{c.id} [{c.status}] {c.source}")
+    print(_wrap(_text(c.statement)))
+    if c.params:
+        print("parameters (default, allowed range):")
+        for p in c.params:
+            kind = {"int": "integer", "float": "number", "rational": "exact rational"}.get(p.kind, p.kind)
+            extra = f"  {p.help}" if p.help else ""
+            print(f"  {p.name:<14} {_fmt(p.default):<20} {p.range_text():<16} {kind}{extra}")
+    else:
+        print("parameters: none")
+    if c.notes:
+        print(_wrap("notes: " + _text(c.notes)))
+    if c.correction:
+        print(_wrap("corrected statement: " + _text(c.correction)))
+    print(f"check it: repro check {c.id}" + "".join(f" --set {p.name}=..." for p in c.params[:2]))
+    return 0
+
+
+def _parse_sets(items: list[str] | None) -> dict[str, str]:
+    given: dict[str, str] = {}
+    for item in items or []:
         if "=" not in item:
             raise _Bad(f"--set expects NAME=VALUE, got {item!r}")
-        name, value = item.split("=", 1)
-        given[name.strip()] = value.strip()
+        name, value = (part.strip() for part in item.split("=", 1))
+        if not name:
+            raise _Bad(f"--set expects NAME=VALUE, got {item!r} (no name)")
+        if name in given:
+            raise _Bad(f"parameter {name} given twice ({given[name]!r} and {value!r}); give it once")
+        given[name] = value
+    return given
+
+
+def cmd_check(args) -> int:
+    from theory.registry import NotCheckable, Undecidable, get
+
+    given = _parse_sets(args.set)
     claim = get(args.claim_id)
     params = claim.resolve_params(given)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    try:
         result = claim.run_check(given)
+    except NotCheckable as exc:
+        return _report_not_checkable(args, claim, params, f"no check is registered: {exc}")
+    except Undecidable as exc:
+        return _report_not_checkable(args, claim, params, f"undecidable in float64 here: {exc}")
+    if claim.status == "not-checkable":
+        reason = claim.notes or "the statement is not checkable as printed"
+        return _report_not_checkable(args, claim, params, reason, result)
     verdict = "HOLDS" if result.holds else "FAILS"
     if args.json:
-        print(json.dumps(dict(id=claim.id, status=claim.status, holds=result.holds,
+        print(json.dumps(dict(id=claim.id, status=claim.status, verdict=verdict.lower(), holds=result.holds,
                               parameters=_jsonable(params), compared=_jsonable(result.compared),
                               detail=result.detail, correction=claim.correction,
-                              warnings=[str(w.message) for w in caught]), indent=2))
+                              warnings=result.warnings), indent=2))
     else:
-        print(f"{claim.id} [{claim.status}] {claim.source}")
-        print(textwrap.fill(claim.statement, 100))
-        print("parameters: " + ", ".join(f"{k}={_fmt(v)}" for k, v in params.items()))
-        for name, value in result.compared.items():
-            print(f"  {name:<36} {_fmt(value)}")
-        if result.detail:
-            print(textwrap.fill("how: " + result.detail, 100))
-        for w in caught:
-            print(f"warning: {w.message}")
+        _print_header(claim, params)
+        _print_result(result)
         print(f"claim as printed {verdict} at these parameters")
         if claim.status == "erratum" and claim.correction:
-            print(textwrap.fill("corrected statement: " + claim.correction, 100))
-    return 0 if result.holds else 1
+            print(_wrap("corrected statement: " + _text(claim.correction)))
+    return EXIT_HOLDS if result.holds else EXIT_FAILS
+
+
+def _print_header(claim, params) -> None:
+    print(f"{claim.id} [{claim.status}] {claim.source}")
+    print(_wrap(_text(claim.statement)))
+    print("parameters: " + (", ".join(f"{k}={_fmt(v)}" for k, v in params.items()) or "none"))
+
+
+def _print_result(result) -> None:
+    for name, value in result.compared.items():
+        print(f"  {name:<36} {_fmt(value)}")
+    if result.detail:
+        print(_wrap("how: " + _text(result.detail)))
+    for message in result.warnings:
+        print(f"warning: {message}")
+
+
+def _report_not_checkable(args, claim, params, reason: str, result=None) -> int:
+    if args.json:
+        print(json.dumps(dict(id=claim.id, status=claim.status, verdict="not-checkable", holds=None,
+                              parameters=_jsonable(params), reason=reason,
+                              compared=_jsonable(result.compared) if result else {},
+                              partial_check_holds=result.holds if result else None,
+                              detail=result.detail if result else ""), indent=2))
+    else:
+        _print_header(claim, params)
+        if result is not None:
+            _print_result(result)
+        print(_wrap("NOT CHECKABLE: " + _text(reason)))
+    return EXIT_NOT_CHECKABLE
 
 
 def cmd_list(args) -> int:
@@ -116,19 +233,51 @@ class _Bad(ValueError):
     pass
 
 
+CHECK_EPILOG = """\
+CLAIM_ID: from `repro claims` (e.g. iade.lemma-7.1). Its parameters, defaults and allowed ranges:
+`repro describe CLAIM_ID`. Values are exact rationals: 0.95, 19/20, 1e-3 (integers where required).
+
+exit codes: 0 holds at these parameters, 1 fails there, 2 bad input, 3 not checkable here
+(no check, or float64 cannot decide), 4 internal error (--debug shows the traceback)."""
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("commeff-repro")
+    except Exception:  # noqa: BLE001  (not installed: running from a checkout)
+        return "0.1.0 (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="repro", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("claims", help="list registered claims")
-    p.add_argument("--paper", help="paper key: iade, neolithic, compams, lena, mcm")
-    p.add_argument("--json", action="store_true")
+    parser = argparse.ArgumentParser(prog="repro", description=__doc__.split("\n\n")[0],
+                                     epilog="Exit codes and ids: `repro check --help`. " +
+                                            __doc__[__doc__.index("Claim ids"):__doc__.index("Exit codes")].strip(),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"repro (commeff-repro) {_version()}")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("claims", help="list registered claims (id, status, source, statement)",
+                       description="List the registered claims: id, status, source, one-line statement.")
+    p.add_argument("--paper", choices=("iade", "neolithic", "compams", "lena", "mcm"),
+                   help="only this work's claims (000 iade, 001 neolithic, 002 compams, 003 lena, 004 mcm)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_claims)
-    p = sub.add_parser("check", help="check one claim at given parameters")
-    p.add_argument("claim_id")
-    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="parameter value (repeatable)")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("describe", help="one claim: statement, parameters with defaults and ranges, notes",
+                       description="Show one claim: statement, parameters (default, allowed range), notes.")
+    p.add_argument("claim_id", metavar="CLAIM_ID", help="a claim id from `repro claims`")
+    p.set_defaults(func=cmd_describe)
+    p = sub.add_parser("check", help="check one claim at given parameters (exit 0/1/2/3/4)",
+                       description="Check one claim as printed in its paper at the given parameters.",
+                       epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("claim_id", metavar="CLAIM_ID", help="a claim id from `repro claims`")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="parameter value (repeatable; each parameter once; see `repro describe CLAIM_ID`)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     p.set_defaults(func=cmd_check)
-    p = sub.add_parser("list", help="list reproducible figures")
+    p = sub.add_parser("list", help="list reproducible figures", description="List the figure ids and notebooks.")
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("run", help="regenerate one figure's results")
     p.add_argument("figure_id")
@@ -138,15 +287,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (see the module docstring)."""
     from theory.registry import BadParameter
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (argparse printed them: exit 2), --help / --version (0)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_BAD_INPUT
     try:
         return args.func(args)
     except (BadParameter, _Bad) as exc:
         print(f"repro: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("repro: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001  (an internal error: one line, never exit 1)
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        where = f" in {args.command} {getattr(args, 'claim_id', '') or getattr(args, 'figure_id', '')}".rstrip()
+        message = " ".join(str(exc).split())[:300]
+        print(f"repro: internal error{where}: {type(exc).__name__}: {message} (run with --debug for the "
+              f"traceback; please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

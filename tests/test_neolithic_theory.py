@@ -7,7 +7,7 @@ import sympy as sp
 from reference_impl.cli import main
 from theory import neolithic as N
 from theory.constants import Constant
-from theory.registry import STATUSES, BadParameter, all_claims, get
+from theory.registry import STATUSES, BadParameter, NotCheckable, all_claims, get
 
 #: Every numbered item of 001 and its status (pinned: a change of status must be deliberate).
 EXPECTED = {
@@ -64,13 +64,18 @@ def test_every_numbered_item_of_001_is_registered_with_a_valid_status():
 
 @pytest.mark.parametrize("claim_id", WITH_CHECK)
 def test_check_at_defaults_matches_status_and_is_json(claim_id, capsys):
-    """verified -> holds; erratum -> fails as printed; not-checkable -> its partial check holds.
+    """verified -> holds (exit 0); erratum -> fails as printed (exit 1); not-checkable -> exit 3, never
+    "holds", while its partial check (reported as ``partial_check_holds``) holds.
 
     Goes through ``repro check --json``, so every compared value must be JSON-serialisable.
     """
     claim = get(claim_id)
     code = main(["check", claim_id, "--json"])
     payload = json.loads(capsys.readouterr().out)
+    if claim.status == "not-checkable":
+        assert code == 3 and payload["verdict"] == "not-checkable" and payload["holds"] is None
+        assert payload["partial_check_holds"] is True, payload["compared"]
+        return
     assert payload["holds"] == (claim.status != "erratum"), payload["compared"]
     assert code == (1 if claim.status == "erratum" else 0)
 
@@ -180,11 +185,11 @@ def test_bad_parameters_name_the_parameter_and_its_range():
         get("neolithic.table-mem-sgd").run_check({"delta": "3/2"})
     with pytest.raises(BadParameter, match=r"parameter epsilon_fcc=1 is outside its allowed range \(0, 1\)"):
         get("neolithic.theorem-3").run_check({"epsilon_fcc": "1"})
-    with pytest.raises(BadParameter, match=r"parameter R=4 is outside its allowed range \[1, 3\] for d=6, k=3"):
+    with pytest.raises(BadParameter, match=r"parameter R=4 is outside its allowed range \[2, 3\] for d=6, k=3"):
         get("neolithic.lemma-1").run_check({"d": "6", "k": "3", "R": "4"})
     with pytest.raises(BadParameter, match="no parameter 'q'"):
         get("neolithic.lemma-1").run_check({"q": "1"})
-    with pytest.raises(BadParameter, match="not checkable"):
+    with pytest.raises(NotCheckable, match="reproduction"):
         get("neolithic.figure-synthetic").run_check()
 
 

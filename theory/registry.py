@@ -16,6 +16,9 @@ counterexample parameters) and the corrected statement is reported alongside.
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
+import warnings
 from fractions import Fraction
 from typing import Any, Callable, Mapping
 
@@ -68,20 +71,21 @@ class Param:
         return f"{left}{lo}, {hi}{right}"
 
     def parse(self, text: str | Any) -> Any:
-        try:
-            if self.kind == "int":
-                value = int(text)
-            elif self.kind == "float":
-                value = float(text)
-            else:
-                value = Fraction(str(text))
-        except (ValueError, ZeroDivisionError):
-            raise BadParameter(f"parameter {self.name}={text!r} is not a valid {self.kind} number; "
-                               f"allowed range {self.range_text()}") from None
+        """The value of ``text`` (exact Fraction, int or float by ``kind``), validated against the range.
+
+        Only plain ASCII numbers are accepted: ``12``, ``-3/4``, ``0.95``, ``1e-3`` (``int`` parameters:
+        digits only). The text is at most ``MAX_NUMBER_CHARS`` long and the exponent at most
+        ``MAX_EXPONENT`` in size, so a Fraction is never built from ``1e999999999``. NaN and infinities
+        are refused (every range here is a set of finite numbers), and so is a nonzero value whose
+        magnitude float64 cannot hold (the checks evaluate in float64 somewhere).
+        """
+        value = parse_number(self.name, text, self.kind, self.range_text())
         self.validate(value)
         return value
 
     def validate(self, value: Any) -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise BadParameter(f"parameter {self.name}={value} is not finite; allowed range {self.range_text()}")
         bad = False
         if self.low is not None:
             bad |= value < self.low or (self.low_open and value == self.low)
@@ -91,6 +95,63 @@ class Param:
             raise BadParameter(f"parameter {self.name}={value} is outside its allowed range {self.range_text()}")
 
 
+MAX_NUMBER_CHARS = 64
+MAX_EXPONENT = 300
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?", re.ASCII)
+_RATIO = re.compile(r"([+-]?[0-9]+)/([0-9]+)", re.ASCII)
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+FLOAT64_MIN_MAGNITUDE = Fraction(1, 10**300)
+FLOAT64_MAX_MAGNITUDE = Fraction(10**300)
+
+
+def parse_number(name: str, text: Any, kind: str = "rational", range_text: str = "") -> Any:
+    """Parse one parameter value safely (see :meth:`Param.parse`); raises BadParameter naming ``name``."""
+    where = f"; allowed range {range_text}" if range_text else ""
+    if isinstance(text, bool):
+        raise BadParameter(f"parameter {name}={text!r} is not a number{where}")
+    if isinstance(text, (int, Fraction)) and not isinstance(text, bool):
+        value = text
+    elif isinstance(text, float):
+        if not math.isfinite(text):
+            raise BadParameter(f"parameter {name}={text} is not finite{where}")
+        value = Fraction(text)
+    else:
+        raw = str(text).strip()
+        if len(raw) > MAX_NUMBER_CHARS:
+            raise BadParameter(f"parameter {name}: value of {len(raw)} characters is too long "
+                               f"(at most {MAX_NUMBER_CHARS}){where}")
+        if not raw.isascii():
+            raise BadParameter(f"parameter {name}={raw!r} contains non-ASCII characters; write plain digits{where}")
+        if raw.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise BadParameter(f"parameter {name}={raw} is not finite{where}")
+        if kind == "int":
+            if not _INTEGER.fullmatch(raw):
+                raise BadParameter(f"parameter {name}={raw!r} is not an integer (digits only){where}")
+            value = int(raw)
+        elif (m := _RATIO.fullmatch(raw)) is not None:
+            if int(m.group(2)) == 0:
+                raise BadParameter(f"parameter {name}={raw!r} divides by zero{where}")
+            value = Fraction(int(m.group(1)), int(m.group(2)))
+        elif (m := _DECIMAL.fullmatch(raw)) is not None:
+            if m.group(1) is not None and abs(int(m.group(1))) > MAX_EXPONENT:
+                raise BadParameter(f"parameter {name}={raw}: exponent beyond +/-{MAX_EXPONENT} "
+                                   f"(float64 cannot hold it){where}")
+            value = Fraction(raw)
+        else:
+            raise BadParameter(f"parameter {name}={raw!r} is not a number (examples: 3, -3/4, 0.95, 1e-3){where}")
+    if kind == "int":
+        if isinstance(value, Fraction):
+            if value.denominator != 1:
+                raise BadParameter(f"parameter {name}={value} is not an integer{where}")
+            value = int(value)
+        return value
+    value = Fraction(value)
+    if value != 0 and not FLOAT64_MIN_MAGNITUDE <= abs(value) <= FLOAT64_MAX_MAGNITUDE:
+        raise BadParameter(f"parameter {name}={float(value):.3g}: magnitude outside [1e-300, 1e300], which the "
+                           f"float64 parts of the checks cannot represent{where}")
+    return float(value) if kind == "float" else value
+
+
 @dataclasses.dataclass
 class CheckResult:
     """What a check computed: ``holds`` and the numbers compared (name -> value), plus free text."""
@@ -98,6 +159,7 @@ class CheckResult:
     holds: bool
     compared: dict[str, Any]
     detail: str = ""
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -139,9 +201,59 @@ class Claim:
         return values
 
     def run_check(self, given: Mapping[str, str] | None = None) -> CheckResult:
+        """Run the check at the defaults overridden by ``given``.
+
+        Raises :class:`BadParameter` for bad input (also when the parameters make the check build an
+        invalid configuration: a ValueError from a factory), :class:`Undecidable` when float64 cannot
+        decide (overflow / invalid-value / divide-by-zero warnings, OverflowError, FloatingPointError,
+        sympy's PrecisionExhausted, or a non-finite number among the compared values), and lets any
+        other exception through (an internal error). Other warnings are kept in ``result.warnings``.
+        """
         if self.check is None:
-            raise BadParameter(f"claim {self.id} is not checkable: {self.notes}")
-        return self.check(self.resolve_params(given))
+            raise NotCheckable(self.notes or "no check is registered for this claim")
+        params = self.resolve_params(given)
+        import numpy as np
+        from sympy.core.evalf import PrecisionExhausted
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                with np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
+                    result = self.check(params)
+            except (BadParameter, Undecidable):
+                raise
+            except (OverflowError, FloatingPointError, PrecisionExhausted) as exc:
+                raise Undecidable(f"float64 cannot evaluate the check at these parameters "
+                                  f"({type(exc).__name__}: {exc or 'precision exhausted'})") from exc
+            except ValueError as exc:
+                raise BadParameter(f"claim {self.id}: these parameters give an invalid configuration: {exc}") from exc
+        trouble = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)
+                   and _FLOAT_TROUBLE.search(str(w.message))]
+        if trouble:
+            raise Undecidable(f"float64 limits reached during the check ({trouble[0]}); a verdict computed "
+                              f"from non-finite numbers would mean nothing")
+        bad = [name for name, value in result.compared.items() if _non_finite(value)]
+        if bad:
+            raise Undecidable(f"the compared value {bad[0]} is not finite in float64 at these parameters")
+        result.warnings = [str(w.message) for w in caught]
+        return result
+
+
+class NotCheckable(Exception):
+    """The claim has no check (CLI exit code 3); the message gives the reason."""
+
+
+_FLOAT_TROUBLE = re.compile(r"overflow|invalid value|divide by zero|underflow")
+
+
+def _non_finite(value: Any) -> bool:
+    if isinstance(value, bool) or isinstance(value, (int, Fraction, str)) or value is None:
+        return False
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return not math.isfinite(number)
 
 
 _REGISTRY: dict[str, Claim] = {}

@@ -765,7 +765,7 @@ def check_lemma1(p) -> CheckResult:
     d, k = _check_k(p)
     R = int(p["R"])
     paths = math.comb(d, k) ** R
-    _need(paths <= 20000, "R", R, f"[1, {max(r for r in range(1, 5) if math.comb(d, k) ** r <= 20000)}] for "
+    _need(paths <= 20000, "R", R, f"[2, {max(r for r in range(1, 5) if math.comb(d, k) ** r <= 20000)}] for "
           f"d={d}, k={k} (C(d,k)^R = {paths} paths > 20000 to enumerate)")
     delta = Fr(k, d)
     factor = (1 - delta) ** R
@@ -799,7 +799,7 @@ register(Claim(
               r"$\mathbb{E}\lVert v^{(k,R)}-v^{(k,\star)}\rVert^2<(1-\delta)^R\lVert v^{(k,\star)}\rVert^2$.",
     status="erratum", check=check_lemma1,
     params=(Param("d", 3, 1, 6, kind="int"), Param("k", 1, 1, 6, kind="int", help="rand-k / top-k, k <= d"),
-            Param("R", 2, 1, 4, kind="int", help="FCC rounds"),
+            Param("R", 2, 2, 4, kind="int", help="FCC rounds; the lemma assumes R > 1"),
             Param("vectors", 4, 1, 20, kind="int", help="integer vectors tested (plus 0)")),
     expression={"residual": N.fcc_residual, "delta_R": N.fcc_delta},
     notes=r"The strict inequality fails at $v^{(k,\star)}=0$ (both sides 0) and, for every $v$, for unscaled "
