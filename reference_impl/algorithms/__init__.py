@@ -6,4 +6,7 @@
 * 004: ``sgd``, ``diana``, ``artemis``, ``dore``, ``double_squeeze``, ``mcm``, ``rand_mcm``, ``ghost``,
   ``first_attempts``; shared uplink-memory / downlink-compression logic in ``bidirectional``.
 * 001: ``psgd``, ``mem_sgd``, ``cser``, ``ef21_sgd``, ``neolithic`` (and ``double_squeeze``, ``qsgd``).
+* 002: ``compams`` (Algorithm 1), ``compams_single`` (Algorithm 2), with the baselines ``amsgrad``
+  (full precision, and the shared server update), ``qadam``, ``onebit_adam``, ``compams_sgd``; the
+  nonconvex test problems of 002 in ``compams_problems``.
 """

@@ -8,5 +8,6 @@
   Wangni et al.'s sparsification, random sketching.
 * :mod:`~reference_impl.compressors.fcc` - the FCC module of 001 (R rounds on the residual) and the
   scaling of an unbiased compressor into a contractive one, as wrappers.
+* :mod:`~reference_impl.compressors.sign` - the scaled sign and Block-Sign of 002 (contractive).
 """
 from reference_impl.compressors.base import Compressed, Compressor  # noqa: F401

@@ -1,0 +1,212 @@
+"""Test problems of 002's reproductions: smooth nonconvex and multiclass problems (numpy float64).
+
+The draft's experiments are deep networks (CNNs on MNIST and CIFAR-10), which belong to issue 12. These
+are the small CPU-sized substitutes (they live here, beside the 002 algorithms, because
+``reference_impl/problems.py`` belongs to another work; they follow its interface):
+
+* :class:`NonconvexLogistic` - binary logistic regression plus the nonconvex regulariser
+  ``lam sum_j theta_j^2 / (1 + theta_j^2)`` (a standard smooth nonconvex test problem, e.g. Wang, Ji, Zhou,
+  Liang, Tarokh 2019 "SpiderBoost"): smooth, nonconvex, with minibatch stochastic gradients.
+* :class:`SoftmaxRegression` - multinomial logistic regression (``c`` classes, weights and biases
+  flattened, ``d = c (p + 1)``), convex.
+* :class:`TwoLayerMLP` - ``softmax(W2 tanh(W1 x + b1) + b2)`` with cross-entropy: smooth, nonconvex.
+
+All take per-worker data (lists, one array per worker, as :class:`reference_impl.problems.LeastSquaresProblem`),
+pad them to ``(N, n_max, p)`` and compute every worker's gradient in one batched contraction. They run on
+the numpy float64 backend only (the layer arithmetic uses numpy directly). ``x_star``/``f_star`` are not
+minimisers: the nonconvex problems have none in closed form, so the 002 harness
+(:mod:`reproductions.compams`) records losses and gradient norms, not gaps.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from reference_impl.problems import DistributedProblem
+
+
+class _Data(DistributedProblem):
+    def __init__(self, features: Sequence[np.ndarray], targets: Sequence[np.ndarray], name: str) -> None:
+        if len(features) != len(targets) or not features:
+            raise ValueError("features and targets must be non-empty lists of equal length (one per worker)")
+        p = features[0].shape[1]
+        for i, (F, t) in enumerate(zip(features, targets)):
+            if F.ndim != 2 or F.shape[1] != p or t.shape != (F.shape[0],) or F.shape[0] == 0:
+                raise ValueError(f"worker {i}: features {F.shape} / targets {t.shape} do not match (n_i, {p})")
+        self.N, self.p, self.name = len(features), p, name
+        self.sizes = np.array([F.shape[0] for F in features])
+        n_max = int(self.sizes.max())
+        self.F = np.zeros((self.N, n_max, p))
+        self.t = np.zeros((self.N, n_max))
+        self.w = np.zeros((self.N, n_max))
+        for i, (F, t) in enumerate(zip(features, targets)):
+            self.F[i, :len(t)], self.t[i, :len(t)], self.w[i, :len(t)] = F, t, 1.0 / len(t)
+        self.mu = 0.0
+
+    def _check(self, xp):
+        if xp.name != "numpy":
+            raise ValueError(f"{type(self).__name__} runs on the numpy backend only, got {xp.name}")
+
+    def sample_batch(self, rng: np.random.Generator, batch: int, replace: bool = False) -> np.ndarray:
+        """``batch`` distinct rows per worker (uniform), vectorised; as LeastSquaresProblem.sample_batch."""
+        n_min = int(self.sizes.min())
+        if not 1 <= batch <= n_min:
+            raise ValueError(f"batch={batch} must be in [1, {n_min}] (the smallest worker holds {n_min} rows)")
+        keys = rng.random(self.w.shape)
+        keys[self.w == 0] = 2.0
+        return np.sort(np.argpartition(keys, batch - 1, axis=1)[:, :batch], axis=1).astype(np.int64)
+
+    def _rows(self, rows):
+        idx = np.arange(self.N)[:, None]
+        b = rows.shape[1]
+        return self.F[idx, rows], self.t[idx, rows], np.full(rows.shape, 1.0 / b)
+
+    def worker_grads(self, xp, X):
+        self._check(xp)
+        return self._grad(X, self.F, self.t, self.w)
+
+    def stochastic_worker_grads(self, xp, X, rows):
+        self._check(xp)
+        return self._grad(X, *self._rows(rows))
+
+    def worker_losses(self, xp, X):
+        self._check(xp)
+        return self._loss(X, self.F, self.t, self.w)
+
+    @property
+    def x_star(self):
+        """Not a minimiser (none known): the origin, so that generic tools can run."""
+        return np.zeros(self.d)
+
+    @property
+    def f_star(self):
+        return 0.0
+
+
+class NonconvexLogistic(_Data):
+    """``f_i(theta) = (1/n_i) sum_j log(1 + exp(-y_j a_j^T theta)) + lam sum_j theta_j^2 / (1 + theta_j^2)``.
+
+    Labels in {-1, +1}. Smoothness: the logistic part is ``lambda_max(A_i^T A_i)/(4 n_i)``-smooth and the
+    regulariser's second derivative ``2 lam (1 - 3 t^2)/(1 + t^2)^3`` lies in ``[-lam/2, 2 lam]``, so
+    ``L_i = lambda_max/(4 n_i) + 2 lam``.
+    """
+
+    def __init__(self, features, labels, lam: float = 0.1, name: str = "nonconvex-logistic") -> None:
+        for i, y in enumerate(labels):
+            if not np.all(np.isin(y, (-1.0, 1.0))):
+                raise ValueError(f"worker {i}: labels must be -1 or +1")
+        if not lam >= 0:
+            raise ValueError(f"lam must be >= 0, got {lam}")
+        super().__init__(features, labels, name)
+        self.d, self.lam = self.p, float(lam)
+        tops = [np.linalg.eigvalsh(Fi[:n].T @ Fi[:n] / n)[-1] for Fi, n in zip(self.F, self.sizes)]
+        self.L_i = np.array(tops) / 4 + 2 * self.lam
+        self.L = float(self.L_i.max())
+
+    def _grad(self, X, F, y, w):
+        margins = y * np.einsum("nbp,np->nb", F, X)
+        coef = -w * y * 0.5 * (1 - np.tanh(0.5 * margins))      # -w y sigmoid(-margin)
+        return np.einsum("nb,nbp->np", coef, F) + self.lam * 2 * X / (1 + X * X) ** 2
+
+    def _loss(self, X, F, y, w):
+        margins = y * np.einsum("nbp,np->nb", F, X)
+        return (w * np.logaddexp(0.0, -margins)).sum(axis=1) + self.lam * (X * X / (1 + X * X)).sum(axis=1)
+
+
+def _softmax_xent(logits, labels, w):
+    """Cross-entropy weights ``w`` (N, b) and its gradient w.r.t. the logits (N, b, c)."""
+    z = logits - logits.max(axis=2, keepdims=True)
+    P = np.exp(z)
+    P /= P.sum(axis=2, keepdims=True)
+    lab = labels.astype(np.int64)
+    logp = z - np.log(np.exp(z).sum(axis=2, keepdims=True))
+    loss = -(w * np.take_along_axis(logp, lab[..., None], axis=2)[..., 0]).sum(axis=1)
+    G = P
+    np.put_along_axis(G, lab[..., None], np.take_along_axis(G, lab[..., None], axis=2) - 1.0, axis=2)
+    return loss, G * w[..., None]
+
+
+class SoftmaxRegression(_Data):
+    """Multinomial logistic regression, ``theta = (W (c x p), b (c))`` flattened, plus ``lam ||theta||^2 / 2``."""
+
+    def __init__(self, features, labels, n_classes: int = 10, lam: float = 0.0, name: str = "softmax") -> None:
+        super().__init__(features, [np.asarray(y, dtype=float) for y in labels], name)
+        self.c, self.lam = int(n_classes), float(lam)
+        self.d = self.c * (self.p + 1)
+        self.blocks = (self.c * self.p, self.c)          # one Block-Sign block per layer (weights, biases)
+        tops = [np.linalg.eigvalsh(np.c_[Fi[:n], np.ones(n)].T @ np.c_[Fi[:n], np.ones(n)] / n)[-1]
+                for Fi, n in zip(self.F, self.sizes)]
+        self.L = float(max(tops)) / 2 + self.lam       # the softmax Hessian is <= (1/2) I (per sample)
+
+    def _split(self, X):
+        N = X.shape[0]
+        return X[:, :self.c * self.p].reshape(N, self.c, self.p), X[:, self.c * self.p:]
+
+    def logits(self, X, F):
+        W, b = self._split(X)
+        return np.einsum("nbp,ncp->nbc", F, W) + b[:, None, :]
+
+    def _grad(self, X, F, y, w):
+        _, G = _softmax_xent(self.logits(X, F), y, w)
+        gW = np.einsum("nbc,nbp->ncp", G, F).reshape(X.shape[0], -1)
+        return np.concatenate([gW, G.sum(axis=1)], axis=1) + self.lam * X
+
+    def _loss(self, X, F, y, w):
+        loss, _ = _softmax_xent(self.logits(X, F), y, w)
+        return loss + self.lam * (X * X).sum(axis=1) / 2
+
+    def predict(self, theta, F):
+        return self.logits(np.asarray(theta)[None], np.asarray(F)[None])[0].argmax(axis=1)
+
+
+class TwoLayerMLP(_Data):
+    """``softmax(W2 tanh(W1 x + b1) + b2)`` with cross-entropy; ``theta = (W1, b1, W2, b2)`` flattened.
+
+    ``x0`` is a small random initialisation (scaled like Glorot's uniform rule) drawn from the seed
+    ``init_seed``, so that every algorithm starts from the same point.
+    """
+
+    def __init__(self, features, labels, hidden: int = 32, n_classes: int = 10, init_seed: int = 0,
+                 name: str = "mlp") -> None:
+        super().__init__(features, [np.asarray(y, dtype=float) for y in labels], name)
+        self.h, self.c = int(hidden), int(n_classes)
+        self.blocks = (self.h * self.p, self.h, self.c * self.h, self.c)
+        self.d = sum(self.blocks)
+        rng = np.random.default_rng(init_seed)
+        a1, a2 = np.sqrt(6 / (self.p + self.h)), np.sqrt(6 / (self.h + self.c))
+        self._x0 = np.concatenate([rng.uniform(-a1, a1, self.h * self.p), np.zeros(self.h),
+                                   rng.uniform(-a2, a2, self.c * self.h), np.zeros(self.c)])
+        self.L = float("nan")   # no useful global smoothness constant is computed for the network
+
+    def x0(self, xp):
+        self._check(xp)
+        return self._x0.copy()
+
+    def _split(self, X):
+        N, o = X.shape[0], np.cumsum((0,) + self.blocks)
+        return (X[:, o[0]:o[1]].reshape(N, self.h, self.p), X[:, o[1]:o[2]],
+                X[:, o[2]:o[3]].reshape(N, self.c, self.h), X[:, o[3]:o[4]])
+
+    def _forward(self, X, F):
+        W1, b1, W2, b2 = self._split(X)
+        H = np.tanh(np.einsum("nbp,nhp->nbh", F, W1) + b1[:, None, :])
+        return H, np.einsum("nbh,nch->nbc", H, W2) + b2[:, None, :]
+
+    def _grad(self, X, F, y, w):
+        W1, _, W2, _ = self._split(X)
+        H, logits = self._forward(X, F)
+        _, G = _softmax_xent(logits, y, w)
+        gW2 = np.einsum("nbc,nbh->nch", G, H)
+        D = np.einsum("nbc,nch->nbh", G, W2) * (1 - H * H)
+        gW1 = np.einsum("nbh,nbp->nhp", D, F)
+        N = X.shape[0]
+        return np.concatenate([gW1.reshape(N, -1), D.sum(axis=1), gW2.reshape(N, -1), G.sum(axis=1)], axis=1)
+
+    def _loss(self, X, F, y, w):
+        _, logits = self._forward(X, F)
+        loss, _ = _softmax_xent(logits, y, w)
+        return loss
+
+    def predict(self, theta, F):
+        return self._forward(np.asarray(theta)[None], np.asarray(F)[None])[1][0].argmax(axis=1)
