@@ -1,6 +1,10 @@
 # Two set-up commands on a fresh clone:  `make book`  and  `make test`.
-#   make book  - creates .venv, installs, runs every reproduction notebook in quick mode, builds the
-#                site into book/_build/html (warnings are errors).
+#   make book  - creates .venv, installs, runs every reproduction notebook in quick mode into the
+#                build cache book/_build/executed/ (only those whose code changed), builds the site
+#                into book/_build/html (warnings are errors). Never modifies a tracked file.
+#   make site  - rebuilds only the site from the notebooks already executed (or the stored ones).
+#   make store-notebooks - re-executes the notebooks into the tracked reproductions/notebooks/*.ipynb
+#                (the outputs nbval compares); run it after changing a notebook, review the diff.
 #   make test  - creates/uses .venv, runs all tests: unit/exact/claims, nbval on every notebook, the
 #                book build with its headless-Chromium check.
 # Data: REPRO_DATA_DIR (default: ../shared/data when it exists, else ~/.cache/commeff-repro/data).
@@ -14,7 +18,7 @@ SHARED_DATA := $(abspath ../shared/data)
 export REPRO_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),$(HOME)/.cache/commeff-repro/data)
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv notebooks book test claims chromium clean
+.PHONY: venv notebooks store-notebooks book site test claims chromium clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,9 +36,14 @@ chromium:
 	  echo "warning: could not install chromium (the browser test will say so)"; }
 
 notebooks: venv
+	$(BIN)/python -m reproductions.execute_notebooks --cache
+
+store-notebooks: venv
 	$(BIN)/python -m reproductions.execute_notebooks
 
-book: venv notebooks
+book: venv notebooks site
+
+site: venv
 	bash book/build.sh
 	@echo "site: book/_build/html/intro.html"
 

@@ -9,8 +9,9 @@ For every paper that has a chapter, i.e. a hand-written ``book/<paper>/index.md`
 * ``_generated/<paper>/claims.md``: the claims ledger of the paper (a table id | source | status |
   statement, then one section per claim: expression as display math, parameters with defaults and
   allowed ranges, the ``repro check`` command, notes and, for errata, the correction);
-* ``_generated/<paper>/notebooks/*.ipynb``: copies of ``reproductions/notebooks/<paper>_*.ipynb``
-  (executed beforehand; the book does not execute them).
+* ``_generated/<paper>/notebooks/*.ipynb``: for each ``reproductions/notebooks/<paper>_*.ipynb``, the
+  copy executed by ``make book`` into ``book/_build/executed/`` when there is one, else the tracked
+  copy with its stored outputs (the book itself executes nothing).
 
 For the whole book:
 
@@ -39,6 +40,8 @@ BOOK = Path(__file__).resolve().parent
 ROOT = BOOK.parent
 OUT = BOOK / "_generated"
 NOTEBOOK_SRC = ROOT / "reproductions" / "notebooks"
+#: Notebooks executed by ``make book`` (``execute_notebooks --cache``); preferred over the tracked copies.
+NOTEBOOK_CACHE = BOOK / "_build" / "executed"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -336,7 +339,8 @@ def main() -> int:
         writer.text(f"{paper}/constants.md", constants_page(paper))
         writer.text(f"{paper}/claims.md", claims_page(paper))
         for nb in sorted(NOTEBOOK_SRC.glob(f"{paper}_*.ipynb")):
-            writer.copy(nb, f"{paper}/notebooks/{nb.name}")
+            executed = NOTEBOOK_CACHE / nb.name
+            writer.copy(executed if executed.is_file() else nb, f"{paper}/notebooks/{nb.name}")
     writer.text("ledger.md", ledger_page(chapters))
     writer.text("api.md", api_page())
     writer.remove_stale()

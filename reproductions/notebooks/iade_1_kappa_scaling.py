@@ -40,20 +40,33 @@ TOLERANCE = 0.15  # the O~ hides log factors (ln k in AIADE's G(k)); see claim i
 kappas = [10.0, 1e2, 1e3, 1e4] if FULL else [10.0, 1e2, 1e3]
 res = kappa_scaling(kappas, rel_tol=1e-6 if FULL else 1e-4)
 
+# %% [markdown]
+# Iterations to the target accuracy, for reading. These counts depend on float rounding (a quantizer
+# decision that flips on another CPU's summation order moves the stopping iteration by a few per
+# cent), so CI does not compare this cell's text; the checks below assert on them instead.
+
 # %%
+# NBVAL_IGNORE_OUTPUT  (machine-dependent digits, not compared; asserted in the next cells)
 print(f"{'kappa':>8} {'IADE iters':>11} {'AIADE iters':>12}")
 for kappa, a, b in zip(kappas, res["iterations"]["IADE"], res["iterations"]["AIADE"]):
     print(f"{kappa:>8g} {a:>11d} {b:>12d}")
-for name in ("IADE", "AIADE"):
-    print(f"{name:<6} fitted log-log slope {res['slope'][name]:.2f}   paper: {CLAIMED_SLOPE[name]:.2f}")
 
 # %% [markdown]
-# The check that makes this notebook fail in CI when the claimed rate no longer reproduces:
+# The checks that make this notebook fail in CI when the claimed rate no longer reproduces. The
+# fitted slopes are printed to 1 decimal: the claim distinguishes 1 from 1/2, and a few per cent
+# change of one count moves a slope by about 0.01, far below that digit.
 
 # %%
+iters = {name: np.array(res["iterations"][name]) for name in ("IADE", "AIADE")}
 for name in ("IADE", "AIADE"):
+    assert np.all(np.diff(iters[name]) > 0), (name, iters[name])  # harder problems take longer
     assert abs(res["slope"][name] - CLAIMED_SLOPE[name]) <= TOLERANCE, (name, res["slope"][name])
-print("both slopes within", TOLERANCE, "of the claimed values")
+    print(f"{name:<6} fitted log-log slope {res['slope'][name]:.1f}   paper: {CLAIMED_SLOPE[name]:.1f}"
+          f"   (within {TOLERANCE})")
+# Acceleration must show at every kappa: AIADE needs fewer iterations than IADE, by a factor that
+# grows with kappa (about sqrt(kappa) up to logarithms; asserted as at least 2 at the largest kappa).
+assert np.all(iters["AIADE"] < iters["IADE"]) and iters["IADE"][-1] >= 2 * iters["AIADE"][-1]
+print("AIADE needs fewer iterations than IADE at every kappa, and the gap grows with kappa")
 
 # %%
 fig, ax = plt.subplots(figsize=(5, 3.5))

@@ -36,9 +36,16 @@ from reproductions.iade import bits_comparison, bits_growth_slope
 
 FULL = os.environ.get("REPRO_FULL") == "1"
 res = bits_comparison(full=FULL)
-print(f"{res['problem']}: d={res['d']}, N={res['N']}, kappa={res['kappa']:.1f}, target rel. distance {res['rel_tol']:g}")
+print(f"{res['problem']}: d={res['d']}, N={res['N']}, kappa={res['kappa']:.0f}, target rel. distance {res['rel_tol']:g}")
+
+# %% [markdown]
+# The run, for reading. Iterations and total bits to the target depend on float rounding (the
+# stopping iteration moves by a few per cent across CPUs), so CI does not compare this table; the
+# checks below assert on the runs instead. QSGD with $s = 16$ levels and a constant step stalls at
+# a noise floor above the target ("-": not reached).
 
 # %%
+# NBVAL_IGNORE_OUTPUT  (machine-dependent digits, not compared; asserted in the next cells)
 print(f"{'algorithm':<13} {'iters':>6} {'total Mbit':>11} {'bits/worker/it first':>21} {'last':>8} {'final rel dist':>15}")
 for name, row in res["rows"].items():
     its = row["iterations_to_target"]
@@ -58,9 +65,25 @@ per_it = (iade_hist["uplink_bits"] + iade_hist["downlink_bits"])[1:]
 assert per_it.min() == per_it.max(), "IADE bits per iteration not constant"
 assert iade_hist["overflow"].sum() == 0 and aiade_hist["overflow"].sum() == 0
 slope = bits_growth_slope(aiade_hist["k"][1:], aiade_hist["downlink_bits"][1:], res["d"])
+# IADE's bits per iteration are a deterministic function of d, N and the code's radius: exact text.
 print(f"IADE bits per iteration constant for k >= 1: {per_it[0]} bits (all workers + broadcast)")
-print(f"AIADE: slope of bits against d log2((k+1) ln(k+2)) = {slope:.2f}   Theorem 4.1 (2): <= 1")
+# The slope is printed to 1 decimal: the claim is "<= 1"; rounding noise moves it by < 0.01.
+print(f"AIADE: slope of bits against d log2((k+1) ln(k+2)) = {slope:.1f}   Theorem 4.1 (2): <= 1")
 assert slope <= 1.1  # tolerance: the ln k factor of G(k) is asymptotic (see claim iade.theorem-4.1-bits)
+rows = res["rows"]
+reached = {name: row["total_bits_to_target"] for name, row in rows.items() if row["iterations_to_target"]}
+assert set(reached) == {"IADE", "AIADE", "DQGD (s=16)", "GD (32-bit)"}, sorted(reached)
+# AIADE reaches the target with the fewest bits (at least 30% fewer than any other method here).
+assert all(reached["AIADE"] <= 0.7 * bits for name, bits in reached.items() if name != "AIADE"), reached
+print("reach the target: IADE, AIADE, DQGD, GD; QSGD (constant step) stalls above it")
+print("fewest total bits to the target: AIADE")
+# Where IADE loses: at this kappa its O(kappa) iterations cost it more total bits than DQGD and even
+# than 32-bit gradient descent (about 6x and 1.06x in the stored run: the table above; only the
+# direction is compared, the GD margin is a few per cent).
+for other in ("DQGD (s=16)", "GD (32-bit)"):
+    assert reached["IADE"] > reached[other], (other, reached)
+print("IADE needs more total bits than DQGD (s=16) and than 32-bit GD here: its per-iteration saving "
+      "does not pay for its O(kappa) iterations")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))

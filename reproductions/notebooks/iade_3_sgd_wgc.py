@@ -35,7 +35,10 @@ from reproductions.iade import iade_sgd_rate
 FULL = os.environ.get("REPRO_FULL") == "1"
 res = iade_sgd_rate(full=FULL)
 print(f"{res['problem']}, rho = {res['rho']:.3f}, runs = {res['runs']}, K = {res['K']}")
-print(f"measured rate of E||x_k - x*||^2: {res['measured_rate']:.4f}")
+# c' and c are formulas of the data (exact to float precision): 4 decimals. The measured rate is a
+# 40-run Monte Carlo fit: 2 decimals (its standard error is about 1e-3; the check below is
+# "measured <= c'", asserted on the unrounded value).
+print(f"measured rate of E||x_k - x*||^2: {res['measured_rate']:.2f}")
 print(f"Theorem 5.2 rate c'             : {res['c_prime']:.4f}")
 print(f"SGD rate c = 1 - mu/(rho L)     : {res['c']:.4f}")
 

@@ -82,14 +82,21 @@ assert abs(settings["a9a"].L_frobenius - mcm.NOTES_L_FROBENIUS_A9A) < 1e-4
 # descent, and an $F_*$ that is too high makes excess losses look smaller.
 
 # %%
+# Precision: F* to 9 decimals (the table's log10 excess losses down to -3.7 need F* to about 1e-6;
+# the 10th decimal and beyond is float noise of the Newton solve). The final gradient norm and the
+# smallest curvature are float-noise quantities: printed as bounds (asserted). The Newton iteration
+# count at the 1e-12 threshold is asserted (<= 60), not printed. The GD gap: 2 significant digits.
+from reproductions.display import below
+
 GD_STEPS = 2000 if FULL else 200
-print(f"{'data':<9} {'F*':>20} {'||grad F||':>11} {'Newton its':>10} {'rank':>5} {'min curvature':>14} "
+print(f"{'data':<9} {'F*':>13} {'||grad F||':>11} {'rank':>5} {'min curvature':>14} "
       f"{'GD(' + str(GD_STEPS) + ') - F*':>14}")
 for ds, st in settings.items():
     gd = mcm.gd_optimum_gap(st.problem, st.newton["f_star"], GD_STEPS)
-    print(f"{ds:<9} {st.newton['f_star']:>20.15f} {st.newton['grad_norm']:>11.1e} {st.newton['iterations']:>10} "
-          f"{st.newton['row_rank']:>5} {st.newton['min_curvature']:>14.1e} {gd['gap']:>14.1e}")
-    assert st.newton["grad_norm"] <= 1e-12 and gd["gap"] >= -1e-12
+    assert st.newton["iterations"] <= 60 and gd["gap"] >= -1e-12
+    print(f"{ds:<9} {st.newton['f_star']:>13.9f} {below(st.newton['grad_norm'], 1e-12, 'grad_norm'):>11} "
+          f"{st.newton['row_rank']:>5} {below(st.newton['min_curvature'], 1e-10, 'min_curvature'):>14} "
+          f"{gd['gap']:>14.1e}")
 
 # %% [markdown]
 # ## The table

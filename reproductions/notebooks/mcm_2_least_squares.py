@@ -74,12 +74,16 @@ for name, r in noisy["results"].items():
 # ## (b) Without noise, $\gamma = 1/L$
 
 # %%
+# Precision: an excess loss below 1e-18 is float noise (the residuals behind it are ~1e-9 or less,
+# computed from O(1) targets with error ~1e-16): printed as "< 1e-18". Rates to 2 decimals (they
+# are compared with each other at the 0.05 level below).
 print(f"{'algorithm':<15} {'final gap':>10} {'rate per iteration':>19} {'Mbit to reach 1e-8':>19}")
 rates = {}
 for name, r in clean["results"].items():
     gap = np.mean(r["loss_gap"], axis=0)
     rates[name] = mcm.linear_rate(r["k"], gap)
-    print(f"{name:<15} {gap[-1]:>10.1e} {rates[name]:>19.4f} {mcm.bits_to_reach(r, 1e-8) / 1e6:>19.2f}")
+    final = "< 1e-18" if gap[-1] < 1e-18 else f"{gap[-1]:.1e}"
+    print(f"{name:<15} {final:>10} {rates[name]:>19.2f} {mcm.bits_to_reach(r, 1e-8) / 1e6:>19.2f}")
 
 # %%
 fig, axes = plt.subplots(2, 2, figsize=(11, 7))
@@ -152,7 +156,11 @@ FACTOR = 2.0
 for name in ("MCM", "Rand-MCM"):
     gap = np.mean(clean["results"][name]["loss_gap"], axis=0)
     assert rates[name] < 1 and gap[-1] <= 1e-10, (name, rates[name], gap[-1])
-print(f"(b) linear convergence: MCM rate {rates['MCM']:.4f}, Rand-MCM rate {rates['Rand-MCM']:.4f}")
+print(f"(b) linear convergence: MCM rate {rates['MCM']:.2f}, Rand-MCM rate {rates['Rand-MCM']:.2f}")
+# Where MCM loses: without noise its linear rate is slower than DIANA's (the downlink compression
+# error enters the recursion), although it still needs fewer bits than SGD to reach 1e-8.
+assert rates["MCM"] > rates["DIANA"] + 0.02, rates
+print(f"(b) MCM's rate is slower than DIANA's ({rates['MCM']:.2f} vs {rates['DIANA']:.2f})")
 r = noisy["results"]
 assert mcm.tail_mean(r["MCM"]) <= FACTOR * mcm.tail_mean(r["DIANA"])
 assert mcm.bits_to_reach(r["MCM"], target) < min(mcm.bits_to_reach(r["DIANA"], target),
