@@ -2,8 +2,10 @@
 
 Where files live
 ----------------
-Every file is looked up in :func:`data_dir` (``$REPRO_DATA_DIR`` if set, else
-``~/.cache/commeff-repro/data``) under a fixed relative path (``libsvm/a9a``,
+Every file is looked up in :func:`data_dir` (``$REPRO_DATA_DIR`` if set; else ``../shared/data``
+beside the repository when that folder exists; else ``~/.cache/commeff-repro/data``: the same rule
+as the Makefile, so ``repro`` and the notebooks find the data outside ``make`` too) under a fixed
+relative path (``libsvm/a9a``,
 ``mnist/train-images-idx3-ubyte.gz``, ``splits/a9a-tsne-N20.txt``, ...). :data:`KNOWN_FILES` lists
 each file with its expected checksum and its canonical download URL. :func:`fetch` checks the
 checksum (once per file version: the result is cached per (path, size, mtime)) and, with
@@ -83,8 +85,14 @@ __all__ = [
 
 #: Environment variable naming the local data folder.
 ENV_VAR = "REPRO_DATA_DIR"
-#: Data folder used when :data:`ENV_VAR` is not set.
+#: Data folder used when :data:`ENV_VAR` is not set and :data:`SHARED_DATA_DIR` does not exist.
 DEFAULT_DATA_DIR = "~/.cache/commeff-repro/data"
+#: The project's shared offline copy, ``../shared/data`` relative to the repository root; the data
+#: folder when :data:`ENV_VAR` is not set and this folder exists (as in the Makefile).
+SHARED_DATA_DIR = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
+#: How the data folder is chosen, in words (for error messages).
+DATA_DIR_RULE = (f"${ENV_VAR} if set, else ../shared/data beside the repository when it exists, "
+                 f"else {DEFAULT_DATA_DIR}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,12 +258,20 @@ KNOWN_FILES: dict[str, KnownFile] = {k.relpath: k for k in _KNOWN}
 # Folder, verification, fetch
 # ---------------------------------------------------------------------------------------------
 def data_dir() -> pathlib.Path:
-    """The local data folder: ``$REPRO_DATA_DIR`` if set (and non-empty), else
+    """The local data folder: ``$REPRO_DATA_DIR`` if set (and non-empty); else
+    :data:`SHARED_DATA_DIR` (``../shared/data`` relative to the repository) when it exists; else
     ``~/.cache/commeff-repro/data``. The folder need not exist."""
     value = os.environ.get(ENV_VAR, "").strip()
     if value:
         return pathlib.Path(value).expanduser()
+    if SHARED_DATA_DIR.is_dir():
+        return SHARED_DATA_DIR
     return pathlib.Path(DEFAULT_DATA_DIR).expanduser()
+
+
+def _env_state() -> str:
+    env = os.environ.get(ENV_VAR)
+    return f"{ENV_VAR}={env!r}" if env else f"{ENV_VAR} is not set"
 
 
 def _known(relpath: str) -> KnownFile:
@@ -318,17 +334,15 @@ def verify(relpath: str, path: pathlib.Path | str | None = None) -> pathlib.Path
                 f"data file {relpath!r} at {p} failed its checksum: expected {what} {expected}, "
                 f"got {actual}. Delete it and fetch it again"
                 + (f" from {kf.url}" if kf.url else "")
-                + "."
+                + f" (the data folder is {DATA_DIR_RULE}; {_env_state()})."
             )
     return p
 
 
 def _missing_message(kf: KnownFile, folder: pathlib.Path, extra: str = "") -> str:
-    env = os.environ.get(ENV_VAR)
-    env_state = f"{ENV_VAR}={env!r}" if env else f"{ENV_VAR} is not set"
     msg = (
         f"data file {kf.relpath!r} not found: looked for {folder / kf.relpath} in the data folder "
-        f"{folder} (the data folder is ${ENV_VAR} if set, else {DEFAULT_DATA_DIR}; {env_state}). "
+        f"{folder} (the data folder is {DATA_DIR_RULE}; {_env_state()}). "
     )
     if kf.url:
         msg += (

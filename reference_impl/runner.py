@@ -2,22 +2,78 @@
 
 Per iteration k (after the step): ``loss - f*``, ``||x - x*||``, ``||grad f(x)||``, uplink bits (sum
 over workers), downlink bits, uploads, overflow (messages outside a theory radius), cumulative bits.
-Results are appended to a CSV as the run goes (a killed run keeps what it finished) with a JSON
-sidecar holding the seed, parameters, commit, device and wall time.
 
 Seeds are derived from names (:func:`seed_from_names`), never from call order.
+
+Files and statuses
+------------------
+``run(..., csv_path=P)`` writes two files, so that an unfinished run can never be mistaken for a
+finished one:
+
+* the rows go to a temporary file ``P.<pid>.part`` in the same folder (flushed after every record),
+  renamed to ``P`` only when the run has ended: completed, diverged or non-finite. No partial CSV
+  ever sits under the final name (an old ``P`` is removed when a new run of it starts);
+* the JSON sidecar ``P.json`` (written atomically: temporary file + rename) holds the seed,
+  parameters, commit, device, wall time, ``completed_iterations`` and ``status``:
+
+  ``running``      the run is in progress (or its process was killed with SIGKILL: the sidecar
+                   names the ``.part`` file and the pid);
+  ``completed``    all ``iterations`` steps ran, or ``||x - x*|| <= stop_dist`` was reached
+                   (``stop_reason`` says which);
+  ``diverged``     the iterate is finite but ``||x_k - x*|| > diverge_factor * ||x_0 - x*||``
+                   (default :data:`DIVERGENCE_FACTOR` = 1e100: a hundred orders of magnitude, which
+                   no converging run shows, and the loss ~ distance^2 is then a few orders below
+                   float64 overflow; ``||x_0 - x*||`` replaced by 1 when it is 0): the run is stopped
+                   there with a :class:`DivergedWarning`. A run that grows less is not stopped: the
+                   figures show such runs on purpose (004's "first attempts" grow by 1e57) and its
+                   rows say what happened;
+  ``non-finite``   a recorded iterate, loss gap or gradient norm is NaN or infinite: the run is
+                   stopped there with a :class:`NonFiniteWarning` (checked at every recorded
+                   iteration, i.e. every ``record_every`` steps and at the last);
+  ``interrupted``  Ctrl-C (SIGINT) or SIGTERM arrived: the rows so far are kept in ``P.partial``,
+                   the sidecar has ``completed_iterations`` and ``signal``; the exception is
+                   re-raised so the process stops (SIGTERM arrives as :class:`Terminated`);
+  ``failed``       the algorithm raised: ``error`` holds the message, rows kept in ``P.partial``.
+
+  Diverged and non-finite runs are *results* (their rows are final, the CSV gets its final name);
+  interrupted and failed runs are not.
+
+While a run is active in the main thread, SIGTERM is turned into a :class:`Terminated` exception
+(the previous handler is restored afterwards), so ``kill PID`` leaves status ``interrupted``.
+
+Resuming
+--------
+``run(..., resume=True)`` (or any run inside ``with session(resume=True):``) first looks at
+``P.json``: when it says the run finished (completed / diverged / non-finite) with the same commit,
+the same parameters (algorithm, its parameters, problem name and a digest of ``x*, f*, L, mu``,
+iterations, seed, backend, record_every, stop_dist, diverge_factor, extra_meta) and the CSV's
+SHA-256 still matches, the History is loaded from ``P`` instead of recomputed
+(``meta["reused"] = True``). Otherwise the run is recomputed. A figure's code need not change to be
+resumable: :func:`reproductions.figures.run_figure` opens a :func:`session` around it, and every
+``run`` / ``run_many`` call with a ``csv_path`` / ``out_dir`` inside takes part (new call sites
+should simply keep passing ``csv_path``). :func:`session` also collects one record per run
+(path, status, reused) for the figure's summary, and can switch the progress bars on or off for
+every run inside it.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
+import dataclasses
 import hashlib
 import json
+import math
+import numbers
 import os
 import platform
+import signal
 import subprocess
+import threading
 import time
+import warnings
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -26,6 +82,39 @@ from reference_impl.backends import NUMPY, Backend
 
 COLUMNS = ("k", "loss_gap", "dist", "grad_norm", "uplink_bits", "downlink_bits", "uploads", "overflow",
            "cum_uplink_bits", "cum_downlink_bits")
+_FLOAT_COLUMNS = frozenset({"loss_gap", "dist", "grad_norm"})
+
+RUNNING, COMPLETED, INTERRUPTED, DIVERGED, NON_FINITE, FAILED = (
+    "running", "completed", "interrupted", "diverged", "non-finite", "failed")
+#: Statuses of a run that ended by itself: its rows are final and may be reused by a resume.
+FINISHED = (COMPLETED, DIVERGED, NON_FINITE)
+#: Default ``diverge_factor``: a finite iterate this many times farther from x* than x_0 is "diverged".
+DIVERGENCE_FACTOR = 1e100
+#: The largest seed accepted (numpy's generators take any non-negative integer; we keep 64 bits).
+SEED_LIMIT = 2**64
+
+
+class Terminated(BaseException):
+    """SIGTERM (or another terminating signal) arrived while a run was active.
+
+    A ``BaseException`` like ``KeyboardInterrupt``, so that ``except Exception`` does not swallow it.
+    """
+
+    def __init__(self, signum: int = signal.SIGTERM):
+        super().__init__(f"terminated by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+class RunStoppedWarning(RuntimeWarning):
+    """A run stopped before its last iteration for a numerical reason."""
+
+
+class NonFiniteWarning(RunStoppedWarning):
+    """A recorded iterate, loss gap or gradient norm was NaN or infinite; the run was stopped."""
+
+
+class DivergedWarning(RunStoppedWarning):
+    """The iterate stayed finite but moved ``diverge_factor`` times farther from x* than x_0."""
 
 
 def seed_from_names(*names: Any) -> int:
@@ -53,7 +142,7 @@ def device_description(xp: Backend) -> str:
 
 
 class History(dict):
-    """Column name -> numpy array, plus ``meta`` (seed, parameters, wall time, ...)."""
+    """Column name -> numpy array, plus ``meta`` (seed, parameters, wall time, status, ...)."""
 
     meta: dict
 
@@ -62,76 +151,405 @@ class History(dict):
         hits = np.flatnonzero(self[column] <= threshold)
         return int(self["k"][hits[0]]) if hits.size else None
 
+    @property
+    def status(self) -> str:
+        return self.meta.get("status", "unknown")
 
+
+# ---------------------------------------------------------------------------------------------
+# Sessions: resume, progress and the list of runs, for everything run inside a figure
+# ---------------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class RunSession:
+    """Settings shared by every :func:`run` inside ``with session(...)``, and what those runs did."""
+
+    resume: bool = False
+    progress: bool | None = None      # None: each call's own ``progress`` argument decides
+    records: list = dataclasses.field(default_factory=list)
+
+    @property
+    def reused(self) -> int:
+        return sum(1 for r in self.records if r["reused"])
+
+
+_SESSION: contextvars.ContextVar[RunSession | None] = contextvars.ContextVar("runner_session", default=None)
+
+
+@contextlib.contextmanager
+def session(resume: bool = False, progress: bool | None = None) -> Iterator[RunSession]:
+    """Every :func:`run` inside resumes (when ``resume``) and shows bars as ``progress`` says
+    (``None``: as each call asks). The yielded :class:`RunSession` lists the runs (``records``)."""
+    s = RunSession(resume=bool(resume), progress=progress)
+    token = _SESSION.set(s)
+    try:
+        yield s
+    finally:
+        _SESSION.reset(token)
+
+
+@contextlib.contextmanager
+def terminate_as_exception(signals: tuple[int, ...] = (signal.SIGTERM,)) -> Iterator[None]:
+    """Turn the given signals into :class:`Terminated` inside the block (main thread only; the
+    previous handlers are restored on exit; nesting is fine). SIGINT already raises
+    ``KeyboardInterrupt`` under Python's default handler and is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated(signum)
+
+    previous = {}
+    for sig in signals:
+        try:
+            previous[sig] = signal.signal(sig, handler)
+        except (ValueError, OSError):  # pragma: no cover - not settable here
+            pass
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old if old is not None else signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Block SIGINT/SIGTERM while the final files are written (they are delivered right after)."""
+    sigs = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument checks
+# ---------------------------------------------------------------------------------------------
+def _positive_int(name: str, value: Any) -> int:
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not ok and isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        ok, value = True, int(value)
+    if not ok or int(value) < 1:
+        raise ValueError(f"{name} must be a positive integer (1, 2, ...), got {value!r}")
+    return int(value)
+
+
+def _check_seed(seed: Any) -> int:
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or not 0 <= int(seed) < SEED_LIMIT:
+        raise ValueError(f"seed must be an integer in [0, 2**64) or None (derived from the names), got {seed!r}")
+    return int(seed)
+
+
+def _nonneg_finite(name: str, value: Any, allow_none: bool = True) -> float | None:
+    if value is None and allow_none:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = math.nan
+    if isinstance(value, bool) or not math.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a finite number >= 0{' or None' if allow_none else ''}, got {value!r}")
+    return v
+
+
+def _positive_finite(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    v = _nonneg_finite(name, value)
+    if v == 0:
+        raise ValueError(f"{name} must be a finite number > 0 or None (no divergence test), got {value!r}")
+    return v
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------------
 def run(algorithm: Algorithm, problem, iterations: int, *, xp: Backend = NUMPY, seed: int | None = None,
         csv_path: str | Path | None = None, progress: bool = False, stop_dist: float | None = None,
-        record_every: int = 1, extra_meta: dict | None = None) -> History:
+        record_every: int = 1, extra_meta: dict | None = None, resume: bool | None = None,
+        diverge_factor: float | None = DIVERGENCE_FACTOR) -> History:
     """Run ``iterations`` steps (or until ``||x - x*|| <= stop_dist``) and return the History.
 
-    ``seed`` defaults to :func:`seed_from_names` of the algorithm and problem names.
+    ``seed`` defaults to :func:`seed_from_names` of the algorithm and problem names. ``csv_path``:
+    where the rows and the sidecar go (see the module docstring for the files and statuses).
+    ``resume`` (default: the enclosing :func:`session`'s, else False) reuses a finished run recorded
+    at ``csv_path`` with the same commit, parameters and seed. ``diverge_factor``: see "diverged"
+    above (None: no divergence test). The returned History's ``meta["status"]`` is the run's status.
     """
-    if int(iterations) != iterations or iterations < 1:
-        raise ValueError(f"iterations must be a positive integer, got {iterations}")
-    if int(record_every) != record_every or record_every < 1:
-        raise ValueError(f"record_every must be a positive integer, got {record_every}")
-    seed = seed_from_names(algorithm.name, problem.name) if seed is None else seed
-    rng = np.random.default_rng(seed)
+    iterations = _positive_int("iterations", iterations)
+    record_every = _positive_int("record_every", record_every)
+    stop_dist = _nonneg_finite("stop_dist", stop_dist)
+    diverge_factor = _positive_finite("diverge_factor", diverge_factor)
+    ctx = _SESSION.get()
+    seed = seed_from_names(algorithm.name, problem.name) if seed is None else _check_seed(seed)
+    resume = (ctx.resume if ctx else False) if resume is None else bool(resume)
     x_star, f_star = np.asarray(problem.x_star, dtype=float), float(problem.f_star)
     meta = dict(algorithm=algorithm.name, params={k: _jsonable(v) for k, v in algorithm.params.items()},
                 problem=problem.name, N=problem.N, d=problem.d, L=float(problem.L), mu=float(problem.mu),
                 iterations=iterations, seed=seed, backend=xp.name, device=device_description(xp),
-                commit=git_commit(), **(extra_meta or {}))
-    writer, handle = _open_csv(csv_path, meta)
-    rows: list[tuple] = []
+                commit=git_commit(), record_every=record_every, stop_dist=stop_dist,
+                diverge_factor=diverge_factor, **_jsonable_dict(extra_meta or {}))
+    meta["problem_digest"] = _problem_digest(x_star, f_star, problem)
+    meta["run_key"] = _run_key(meta)
+    if csv_path is not None and resume:
+        hist = _reuse(Path(csv_path), meta)
+        if hist is not None:
+            _log(ctx, csv_path, hist.meta, reused=True)
+            return hist
+    show = (ctx.progress if ctx and ctx.progress is not None else progress)
+    rec = _Recorder(csv_path, meta)
+    rows = rec.rows
     cum_up = cum_down = 0
+    status, stop_reason = COMPLETED, "iterations"
     start = time.perf_counter()
-    state = algorithm.init(problem, xp)
-    bar = _progress(iterations, algorithm.name, progress)
+    bar = _progress(iterations, str(meta.get("label") or (Path(csv_path).stem if csv_path else algorithm.name)), show)
     try:
-        for k in range(1, iterations + 1):
-            state, info = algorithm.step(state, problem, xp, rng)
-            cum_up += int(np.sum(info.uplink_bits))
-            cum_down += int(info.downlink_bits)
-            if k % record_every and k != iterations:
-                continue
-            x = np.asarray(xp.to_numpy(info.x), dtype=float)
-            dist = float(np.linalg.norm(x - x_star))
-            row = (k, float(problem.loss(NUMPY, x)) - f_star, dist,
-                   float(np.linalg.norm(problem.grad(NUMPY, x))), int(np.sum(info.uplink_bits)),
-                   int(info.downlink_bits), int(np.sum(info.uploads)), int(info.overflow), cum_up, cum_down)
-            rows.append(row)
-            if writer:
-                writer.writerow(row)
-                handle.flush()
-            bar.update(record_every)
-            if not np.isfinite(dist):
-                break
-            if stop_dist is not None and dist <= stop_dist:
-                break
+        with terminate_as_exception():
+            rng = np.random.default_rng(seed)
+            limit = None
+            if diverge_factor is not None:
+                try:
+                    r0 = float(np.linalg.norm(np.asarray(problem.x0(NUMPY), dtype=float) - x_star))
+                except Exception:  # a problem without x0: the first record's distance
+                    r0 = None
+                limit = None if r0 is None or not math.isfinite(r0) else diverge_factor * (r0 if r0 > 0 else 1.0)
+            state = algorithm.init(problem, xp)
+            for k in range(1, iterations + 1):
+                state, info = algorithm.step(state, problem, xp, rng)
+                cum_up += int(np.sum(info.uplink_bits))
+                cum_down += int(info.downlink_bits)
+                if k % record_every and k != iterations:
+                    continue
+                x = np.asarray(xp.to_numpy(info.x), dtype=float)
+                dist = float(np.linalg.norm(x - x_star))
+                row = (k, float(problem.loss(NUMPY, x)) - f_star, dist,
+                       float(np.linalg.norm(problem.grad(NUMPY, x))), int(np.sum(info.uplink_bits)),
+                       int(info.downlink_bits), int(np.sum(info.uploads)), int(info.overflow), cum_up, cum_down)
+                rec.write(row)
+                bar.update(min(record_every, k - (rows[-2][0] if len(rows) > 1 else 0)))
+                # x* is finite, so a finite distance means a finite iterate
+                if not (math.isfinite(dist) and math.isfinite(row[1]) and math.isfinite(row[3])):
+                    status, stop_reason = NON_FINITE, "non-finite"
+                    warnings.warn(f"{algorithm.name} on {problem.name}: non-finite value at iteration {k} "
+                                  f"(loss gap {row[1]}, ||x - x*|| {dist}, ||grad|| {row[3]}); run stopped, "
+                                  f"status non-finite" + (f" ({csv_path})" if csv_path else ""),
+                                  NonFiniteWarning, stacklevel=2)
+                    break
+                if limit is None and diverge_factor is not None:
+                    limit = diverge_factor * (dist if dist > 0 else 1.0)
+                elif limit is not None and dist > limit:
+                    status, stop_reason = DIVERGED, "diverged"
+                    warnings.warn(f"{algorithm.name} on {problem.name}: diverged at iteration {k} "
+                                  f"(||x - x*|| = {dist:.3g} > {diverge_factor:g} ||x_0 - x*||); run stopped, "
+                                  f"status diverged" + (f" ({csv_path})" if csv_path else ""),
+                                  DivergedWarning, stacklevel=2)
+                    break
+                if stop_dist is not None and dist <= stop_dist:
+                    stop_reason = "stop_dist"
+                    break
+    except KeyboardInterrupt:
+        status, stop_reason = INTERRUPTED, "SIGINT"
+        raise
+    except Terminated as exc:
+        status, stop_reason = INTERRUPTED, signal.Signals(exc.signum).name
+        raise
+    except BaseException as exc:
+        status, stop_reason = FAILED, f"{type(exc).__name__}: {exc}"
+        raise
     finally:
         bar.close()
         meta["wall_time_s"] = time.perf_counter() - start
         meta["completed_iterations"] = rows[-1][0] if rows else 0
-        if handle:
-            handle.close()
-            Path(str(csv_path) + ".json").write_text(json.dumps(meta, indent=2))
-    hist = History({name: np.array([r[i] for r in rows]) for i, name in enumerate(COLUMNS)})
+        meta["status"] = status
+        meta["stop_reason"] = stop_reason
+        if status == INTERRUPTED:
+            meta["signal"] = stop_reason
+        if status == FAILED:
+            meta["error"] = stop_reason
+        rec.close(meta)
+        _log(ctx, csv_path, meta, reused=False)
+    return _history(rows, meta)
+
+
+def _history(rows, meta) -> History:
+    hist = History({name: np.array([r[i] for r in rows], dtype=float if name in _FLOAT_COLUMNS else np.int64)
+                    for i, name in enumerate(COLUMNS)})
     hist.meta = meta
     return hist
 
 
-def _open_csv(path, meta):
-    if path is None:
-        return None, None
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Path(str(path) + ".json").write_text(json.dumps({**meta, "status": "running"}, indent=2))
-    handle = path.open("w", newline="")
-    writer = csv.writer(handle)
-    writer.writerow(COLUMNS)
-    return writer, handle
+def _log(ctx, csv_path, meta, reused: bool) -> None:
+    if ctx is not None:
+        ctx.records.append(dict(csv=str(csv_path) if csv_path else None, status=meta.get("status"),
+                                completed_iterations=meta.get("completed_iterations"),
+                                iterations=meta.get("iterations"), reused=reused,
+                                label=meta.get("label"), algorithm=meta.get("algorithm")))
 
 
+class _Recorder:
+    """The rows in memory and, with a path, in ``P.<pid>.part`` (renamed at the end) + sidecar."""
+
+    def __init__(self, path, meta):
+        self.rows: list[tuple] = []
+        self.path = Path(path) if path is not None else None
+        self.handle = self.writer = None
+        if self.path is None:
+            return
+        p = self.path
+        p.parent.mkdir(parents=True, exist_ok=True)
+        self.part = p.with_name(f"{p.name}.{os.getpid()}.part")
+        _cleanup_previous(p)
+        _atomic_write_json(sidecar_path(p), {**meta, "status": RUNNING, "pid": os.getpid(),
+                                             "partial_csv": self.part.name})
+        self.handle = self.part.open("w", newline="")
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow(COLUMNS)
+        self.handle.flush()
+
+    def write(self, row):
+        self.rows.append(row)
+        if self.writer:
+            self.writer.writerow(row)
+            self.handle.flush()
+
+    def close(self, meta):
+        if self.handle is None:
+            return
+        with _signals_deferred():
+            self.handle.close()
+            p = self.path
+            if meta["status"] in FINISHED:
+                meta["csv_sha256"] = _sha256(self.part)
+                os.replace(self.part, p)
+            else:
+                partial = p.with_name(p.name + ".partial")
+                os.replace(self.part, partial)
+                meta["partial_csv"] = partial.name
+            _atomic_write_json(sidecar_path(p), meta)
+
+
+def sidecar_path(csv_path: str | Path) -> Path:
+    """The JSON sidecar of a run's CSV: ``<csv>.json``."""
+    return Path(str(csv_path) + ".json")
+
+
+def _cleanup_previous(p: Path) -> None:
+    """Before a new run at ``p``: remove the old final CSV, an old ``.partial`` and the ``.part`` of
+    an earlier process that is no longer alive."""
+    for old in (p, p.with_name(p.name + ".partial")):
+        with contextlib.suppress(FileNotFoundError):
+            old.unlink()
+    try:
+        old_meta = json.loads(sidecar_path(p).read_text())
+    except (OSError, ValueError):
+        return
+    pid, part = old_meta.get("pid"), old_meta.get("partial_csv")
+    if old_meta.get("status") == RUNNING and part and pid and not _pid_alive(int(pid)):
+        with contextlib.suppress(FileNotFoundError):
+            (p.parent / Path(part).name).unlink()
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _atomic_write_json(path: Path, obj) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, indent=2, default=_json_default))
+    os.replace(tmp, path)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Resume: reuse a finished run
+# ---------------------------------------------------------------------------------------------
+_KEY_FIELDS = ("algorithm", "params", "problem", "problem_digest", "N", "d", "L", "mu", "iterations", "seed",
+               "backend", "record_every", "stop_dist", "diverge_factor")
+
+
+def _run_key(meta: dict) -> str:
+    """A digest of everything that determines a run's rows (the commit is compared separately)."""
+    keyed = {k: meta.get(k) for k in _KEY_FIELDS}
+    fixed = set(_KEY_FIELDS) | {"device", "commit", "problem_digest", "run_key"}
+    keyed["extra_meta"] = {k: v for k, v in meta.items() if k not in fixed}
+    text = json.dumps(keyed, sort_keys=True, default=_json_default)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _problem_digest(x_star, f_star, problem) -> str:
+    h = hashlib.sha256(np.ascontiguousarray(x_star, dtype=np.float64).tobytes())
+    h.update(repr((float(f_star), float(problem.L), float(problem.mu), problem.N, problem.d)).encode())
+    return h.hexdigest()[:16]
+
+
+def reusable(csv_path: str | Path, meta: dict) -> str | None:
+    """Why the run recorded at ``csv_path`` cannot stand for the run described by ``meta`` (None: it can)."""
+    p = Path(csv_path)
+    try:
+        old = json.loads(sidecar_path(p).read_text())
+    except FileNotFoundError:
+        return "no sidecar"
+    except (OSError, ValueError) as exc:
+        return f"unreadable sidecar ({exc})"
+    if old.get("status") not in FINISHED:
+        return f"status {old.get('status', 'missing')}"
+    if meta.get("commit") in (None, "unknown") or old.get("commit") != meta.get("commit"):
+        return f"commit {old.get('commit')} != {meta.get('commit')}"
+    if old.get("run_key") != meta.get("run_key"):
+        return "parameters or seed differ"
+    if not p.is_file() or old.get("csv_sha256") != _sha256(p):
+        return "CSV missing or changed"
+    return None
+
+
+def _reuse(p: Path, meta: dict) -> History | None:
+    if reusable(p, meta) is not None:
+        return None
+    old = json.loads(sidecar_path(p).read_text())
+    hist = load_csv(p)
+    if len(hist["k"]) == 0 or int(hist["k"][-1]) != old.get("completed_iterations"):
+        return None
+    hist.meta = {**old, "reused": True}
+    return hist
+
+
+def load_csv(path: str | Path) -> History:
+    """A run's CSV back as a History (exact: floats are written with ``repr``); ``meta`` from the
+    sidecar when there is one."""
+    p = Path(path)
+    with p.open(newline="") as fh:
+        reader = csv.reader(fh)
+        header = tuple(next(reader, ()))
+        if header != COLUMNS:
+            raise ValueError(f"{p}: not a runner CSV (header {header!r}, expected {COLUMNS!r})")
+        rows = []
+        for line in reader:
+            if len(line) != len(COLUMNS):
+                raise ValueError(f"{p}: row {len(rows) + 1} has {len(line)} fields, expected {len(COLUMNS)}")
+            rows.append(tuple(float(v) if c in _FLOAT_COLUMNS else int(v) for c, v in zip(COLUMNS, line)))
+    try:
+        meta = json.loads(sidecar_path(p).read_text())
+    except (OSError, ValueError):
+        meta = {}
+    return _history(rows, meta)
+
+
+# ---------------------------------------------------------------------------------------------
 class _NoBar:
     def update(self, n):
         pass
@@ -157,9 +575,23 @@ def _jsonable(v):
         return str(v)
 
 
+def _jsonable_dict(d: dict) -> dict:
+    return json.loads(json.dumps(d, default=_json_default))
+
+
+def _json_default(obj):
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        return obj.item()
+    return str(obj)
+
+
 def run_many(runs: Iterable[tuple[str, Algorithm, Any, int]], out_dir: str | Path | None = None,
              **kwargs) -> dict[str, History]:
-    """Run several (label, algorithm, problem, iterations) and write ``<label>.csv`` per run."""
+    """Run several (label, algorithm, problem, iterations) and write ``<label>.csv`` per run.
+
+    Keyword arguments go to :func:`run` (``resume=True`` reuses the finished ones)."""
     out = {}
     for label, algorithm, problem, iterations in runs:
         path = Path(out_dir) / f"{label}.csv" if out_dir else None
