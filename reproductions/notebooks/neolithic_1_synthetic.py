@@ -61,8 +61,8 @@ for pname, r in res.items():
     print(f"  {'method':<16}{'gamma L':>9}{'avg ||grad||^2':>16}{'/ P-SGD':>9}{'last 10%':>12}{'/ P-SGD':>9}")
     for m, row in r["methods"].items():
         edge = "  (edge of grid)" if row["edge_of_grid"] else ""
-        print(f"  {m:<16}{row['gamma_L']:>9.4f}{row['error']:>16.4e}{row['ratio']:>9.2f}"
-              f"{row['final_error']:>12.4e}{row['final_ratio']:>9.2f}{edge}")
+        print(f"  {m:<16}{row['gamma_L']:>9.4f}{row['error']:>16.2e}{row['ratio']:>9.2f}"
+              f"{row['final_error']:>12.2e}{row['final_ratio']:>9.2f}{edge}")
 
 # %% [markdown]
 # **Checks.** The slide's claim as we test it: NEOLITHIC's error is within a factor
