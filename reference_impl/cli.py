@@ -220,12 +220,52 @@ def cmd_list(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from reproductions.figures import all_figures, run_figure
+    """``repro run``: results, summary and figure into the results folder; prints where they went.
 
-    if args.figure_id not in all_figures():
-        raise _Bad(f"unknown figure {args.figure_id!r}; allowed: {', '.join(all_figures())}")
-    path = run_figure(args.figure_id, full=args.full)
-    print(f"wrote {path}")
+    Exit codes: 0 completed, 2 bad input (unknown id, busy or unusable results folder, missing or
+    corrupt data file: one line naming the path and REPRO_DATA_DIR), 130 interrupted by Ctrl-C,
+    143 by SIGTERM (the summary then says ``interrupted``; ``--resume`` finishes the run).
+    """
+    import os
+
+    from reference_impl.runner import Terminated
+    from reproductions.figures import FigureInputError, get_figure, plot_figure, results_dir, run_figure
+
+    try:
+        fig = get_figure(args.figure_id)
+    except FigureInputError as exc:
+        print(f"repro: error: {exc}", file=sys.stderr)
+        return 2
+    out = results_dir(fig, args.full, out_dir=args.out)
+    progress = not args.no_progress and sys.stderr.isatty()
+    mode = "full" if args.full else "quick"
+    print(f"running {fig.id} ({mode} mode{', resuming' if args.resume else ''}) into {out}", flush=True)
+    try:
+        summary_path = run_figure(fig, full=args.full, out_dir=out, resume=args.resume, progress=progress)
+    except FigureInputError as exc:
+        print(f"repro: error: {exc}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, Terminated) as exc:
+        sig = "SIGINT" if isinstance(exc, KeyboardInterrupt) else "SIGTERM"
+        print(f"repro: interrupted by {sig}: finished runs and {out / 'summary.json'} (status interrupted) are in "
+              f"{out}; `repro run {fig.id}{' --full' if args.full else ''} --out {out} --resume` finishes it",
+              file=sys.stderr)
+        return 130 if sig == "SIGINT" else 143
+    summary = json.loads(summary_path.read_text())
+    runs = summary["meta"].get("runs", {})
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(runs.get("statuses", {}).items())) or "none"
+    print(f"results: {out}{os.sep} ({runs.get('total', 0)} runs: {statuses}; {runs.get('reused', 0)} reused)")
+    print(f"summary: {summary_path} (status {summary['meta']['status']}, "
+          f"{summary['meta']['wall_time_s']:.1f} s)")
+    try:
+        plots = plot_figure(fig, out)
+    except Exception as exc:  # noqa: BLE001  (the results stand; the drawing failed)
+        print(f"repro: warning: could not draw the figure: {type(exc).__name__}: {' '.join(str(exc).split())}",
+              file=sys.stderr)
+        plots = []
+    print("figure: " + (", ".join(str(p) for p in plots) if plots else
+                        "none drawn (no runner CSVs here; the notebook draws this one)"))
+    print(f"notebook: reproductions/notebooks/{fig.notebook}.py")
     return 0
 
 
@@ -279,9 +319,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("list", help="list reproducible figures", description="List the figure ids and notebooks.")
     p.set_defaults(func=cmd_list)
-    p = sub.add_parser("run", help="regenerate one figure's results")
-    p.add_argument("figure_id")
-    p.add_argument("--full", action="store_true", help="paper-scale run (slow)")
+    run_epilog = """\
+FIGURE_ID: from `repro list` (e.g. iade-kappa-scaling). The results folder holds one CSV per run with
+a JSON sidecar (seed, parameters, commit, device, wall time, status: completed, diverged, non-finite,
+interrupted), summary.json (status completed, interrupted or failed) and the figure. One run per folder
+at a time (a lock file). Data: $REPRO_DATA_DIR, else ../shared/data beside the repository when it
+exists, else ~/.cache/commeff-repro/data.
+
+exit codes: 0 completed, 2 bad input (unknown id, folder in use, missing or corrupt data file),
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM); rerun with --resume to finish an interrupted run."""
+    p = sub.add_parser("run", help="regenerate one figure: results, summary.json, figure.png/.svg",
+                       description="Regenerate one figure's results (per-run CSVs with JSON sidecars, "
+                                   "summary.json) and draw it (figure.png, figure.svg) in its results folder.",
+                       epilog=run_epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("figure_id", metavar="FIGURE_ID", help="a figure id from `repro list`")
+    p.add_argument("--full", action="store_true", help="paper-scale run (slow; default: quick, CI-sized)")
+    p.add_argument("--out", metavar="DIR", help="results folder (default reproductions/results/<quick|full>/FIGURE_ID)")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse runs whose sidecar says finished with the same commit, parameters and seed")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bars (they are shown only when stderr is a terminal)")
     p.set_defaults(func=cmd_run)
     return parser
 
