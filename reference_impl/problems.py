@@ -14,6 +14,10 @@ L-smooth), ``L_i`` the per-worker ones, ``mu`` the strong-convexity constant of 
 
 Data of unequal worker sizes is padded to ``(N, n_max, d)`` with per-row weights (0 for padding), so
 every gradient is one batched contraction, vectorised over workers.
+
+Data is checked when a problem is built: NaN/inf (or a non-number) in features, targets, labels or
+matrices is refused with a ValueError naming the worker and the row
+(:func:`~reference_impl.validation.require_finite_rows`), as are out-of-range constants.
 """
 from __future__ import annotations
 
@@ -25,6 +29,11 @@ import numpy as np
 import scipy.linalg
 
 from reference_impl.backends import Backend
+from reference_impl.validation import (parameter_context, require, require_finite_rows, require_int_in_range,
+                                       require_nonnegative_finite, require_positive_finite, require_real)
+
+# At most this many float64 entries in one problem's dense data or one minibatch (800 MB).
+MAX_ENTRIES = 10**8
 
 
 class DistributedProblem:
@@ -80,9 +89,11 @@ class QuadraticProblem(DistributedProblem):
             raise ValueError(f"A must have shape (N, d, d), got {A_obj.shape}")
         if b_obj.shape != A_obj.shape[:2]:
             raise ValueError(f"b must have shape (N, d) = {A_obj.shape[:2]}, got {b_obj.shape}")
+        require_positive_finite("mu", mu, allow_none=True)
+        require_positive_finite("L", L, allow_none=True)
         self.N, self.d = A_obj.shape[0], A_obj.shape[1]
-        self._A_exact = np.vectorize(Fraction, otypes=[object])(A_obj)
-        self._b_exact = np.vectorize(Fraction, otypes=[object])(b_obj)
+        self._A_exact = _exact_entries("A_i", A_obj)
+        self._b_exact = _exact_entries("b_i", b_obj)
         self.A = self._A_exact.astype(np.float64)
         self.b = self._b_exact.astype(np.float64)
         if not np.allclose(self.A, np.transpose(self.A, (0, 2, 1))):
@@ -140,10 +151,16 @@ def make_quadratic(d: int, N: int, kappa: float, rng: np.random.Generator, *, L:
     """Quadratic with condition number exactly ``kappa``: every worker has Hessian ``R diag(lam) R^T``
     (log-spaced spectrum from ``L/kappa`` to ``L``, random rotation R), worker-specific linear terms
     ``b_i = A (x_true + heterogeneity * delta_i)`` with the ``delta_i`` summing to zero."""
-    if d < 2 or N < 1:
-        raise ValueError(f"need d >= 2 and N >= 1, got d={d}, N={N}")
-    if kappa < 1:
-        raise ValueError(f"condition number kappa must be >= 1, got {kappa}")
+    require_int_in_range("dimension d", d, 2)
+    require_int_in_range("number of workers N", N, 1)
+    require(N * d * d <= MAX_ENTRIES, f"the N Hessians (N d^2 = {N * d * d} entries) must fit in memory: "
+                                      f"N d^2 must be <= {MAX_ENTRIES}, got d={d}, N={N}")
+    require_real("condition number kappa", kappa, low=1)
+    require_positive_finite("L", L)
+    require_nonnegative_finite("heterogeneity", heterogeneity)
+    require(isinstance(rng, np.random.Generator),
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}")
+    require(L / kappa > 0, f"L / kappa (the smallest eigenvalue) must be > 0, got L={L}, kappa={kappa}")
     lam = np.geomspace(L / kappa, L, d)
     R, _ = np.linalg.qr(rng.standard_normal((d, d)))
     A = (R * lam) @ R.T
@@ -152,8 +169,31 @@ def make_quadratic(d: int, N: int, kappa: float, rng: np.random.Generator, *, L:
     delta = rng.standard_normal((N, d))
     delta -= delta.mean(axis=0)
     b = (A @ (x_true + heterogeneity * delta).T).T
-    return QuadraticProblem(np.broadcast_to(A, (N, d, d)).copy(), b, mu=L / kappa, L=L,
-                            name=f"quadratic(d={d}, N={N}, kappa={kappa:g})")
+    with parameter_context(f"make_quadratic(d={d}, N={N}, kappa={kappa}, L={L}, heterogeneity={heterogeneity})"):
+        return QuadraticProblem(np.broadcast_to(A, (N, d, d)).copy(), b, mu=L / kappa, L=L,
+                                name=f"quadratic(d={d}, N={N}, kappa={float(kappa):g})")
+
+
+def _exact_entries(what: str, values: np.ndarray) -> np.ndarray:
+    """The entries of a per-worker array (N, ...) as Fractions; NaN/inf or a non-number is refused,
+    naming the worker and the row."""
+    try:
+        as_float = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        as_float = None
+    if as_float is not None:
+        for i in range(as_float.shape[0]):
+            require_finite_rows(what, as_float[i], worker=i)
+    out = np.empty(values.shape, dtype=object)
+    for idx in np.ndindex(values.shape):
+        try:
+            out[idx] = Fraction(values[idx])
+            float(out[idx])                         # the float64 copy must exist too
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+            where = f"row {idx[1]}" + (f", column {idx[2]}" if len(idx) > 2 else "")
+            raise ValueError(f"worker {idx[0]}: {what} must hold finite real numbers, got {values[idx]!r} "
+                             f"in {where}") from None
+    return out
 
 
 class _PaddedDataProblem(DistributedProblem):
@@ -161,14 +201,19 @@ class _PaddedDataProblem(DistributedProblem):
 
     def __init__(self, features: Sequence[np.ndarray], targets: Sequence[np.ndarray], lam: float,
                  name: str) -> None:
-        if len(features) != len(targets) or not features:
+        if len(features) != len(targets) or not len(features):
             raise ValueError("features and targets must be non-empty lists of equal length (one per worker)")
+        features = [require_finite_rows("features", F, worker=i) for i, F in enumerate(features)]
+        targets = [require_finite_rows("targets", t, worker=i) for i, t in enumerate(targets)]
+        if features[0].ndim != 2:
+            raise ValueError(f"worker 0: features must be a 2-D array (n_0, d), got shape {features[0].shape}")
         d = features[0].shape[1]
         for i, (F, t) in enumerate(zip(features, targets)):
             if F.ndim != 2 or F.shape[1] != d or t.shape != (F.shape[0],) or F.shape[0] == 0:
                 raise ValueError(f"worker {i}: features {F.shape} / targets {t.shape} do not match (n_i, {d})")
-        if lam < 0:
-            raise ValueError(f"regularisation lam must be >= 0, got {lam}")
+        require_nonnegative_finite("regularisation lam", lam)
+        require(sum(F.size for F in features) <= MAX_ENTRIES,
+                f"the features must fit in memory: at most {MAX_ENTRIES} entries in all")
         self.N, self.d, self.lam, self.name = len(features), d, float(lam), name
         self.sizes = np.array([F.shape[0] for F in features])
         n_max = int(self.sizes.max())
@@ -197,8 +242,9 @@ class _PaddedDataProblem(DistributedProblem):
         uniform key per row (padding rows get key 2, after every real row), the ``batch`` smallest keys
         per worker; ``batch`` must then be at most the smallest worker size.
         """
-        if batch < 1:
-            raise ValueError(f"batch size must be >= 1, got {batch}")
+        require_int_in_range("batch", batch, 1, max(1, MAX_ENTRIES // (self.N * self.d)),
+                             spec=f"an integer in [1, {max(1, MAX_ENTRIES // (self.N * self.d))}] (the N x batch x d "
+                                  "minibatch must fit in memory)")
         if replace:
             return (rng.random((self.N, batch)) * self.sizes[:, None]).astype(np.int64)
         n_min = int(self.sizes.min())
@@ -266,10 +312,12 @@ class LogisticProblem(_PaddedDataProblem):
 
     def __init__(self, features, labels, lam: float, name: str = "logistic") -> None:
         for i, y in enumerate(labels):
-            if not np.all(np.isin(y, (-1.0, 1.0))):
-                raise ValueError(f"worker {i}: logistic labels must be -1 or +1")
-        if lam < 0:
-            raise ValueError(f"regularisation lam must be >= 0, got {lam}")
+            y = np.asarray(y, dtype=object).ravel()
+            ok = np.isin(y, (-1.0, 1.0))
+            if not np.all(ok):
+                row = int(np.flatnonzero(~ok)[0])
+                raise ValueError(f"worker {i}: logistic labels must be -1 or +1, got {y[row]!r} in row {row}")
+        require_nonnegative_finite("regularisation lam", lam)
         super().__init__(features, labels, lam, name)
         self.L_i = self._gram_top_eigs() / 4 + self.lam
         self.L = float(self.L_i.max())

@@ -25,6 +25,7 @@ from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, req
 from reference_impl.algorithms.double_encoding import (EncodingState, double_encode, init_encoding,
                                                        row_norms)
 from reference_impl.compressors.uniform import RADIUS_ANNOUNCE_BITS, UniformQuantizer
+from reference_impl.validation import parameter_context, require_positive_finite
 from theory import iade as T
 
 
@@ -46,7 +47,7 @@ def _constant(xp, name, problem):
 
 def aiade(eps) -> Algorithm:
     """Algorithm 2 of 000 with quantization scale ``eps`` > 0 (the epsilon of l(k) = eps/(k+1))."""
-    require(eps > 0, f"AIADE's quantization scale eps must be > 0, got {eps}")
+    require_positive_finite("AIADE's quantization scale eps", eps)
     quantizer = UniformQuantizer()
 
     def init(problem, xp):
@@ -66,6 +67,8 @@ def aiade(eps) -> Algorithm:
     def step(state, problem, xp, rng=None):
         k, C = state.k, state.consts
         sigma = sigma_at(xp, C["c"], k)
+        require(sigma > 0, f"AIADE: the quantization error eps c^(k+1)/(2k+2) underflows to 0 at iteration "
+                           f"k={k} (eps={eps}); eps must be larger or the run shorter")
         G = problem.worker_grads(xp, problem.broadcast(xp, state.y))
         extra_up = 0
         if k == 0:
@@ -77,14 +80,20 @@ def aiade(eps) -> Algorithm:
             move = C["L"] * (state.y_bounds[0] + state.y_bounds[1])
             r_up = move + sigma_prev
             r_down = float(sigma) + move + 2 * sigma_prev
-        rnd = double_encode(xp, state.enc, G,
-                            lambda V: quantizer(xp, V, sigma=sigma, radius=r_up),
-                            lambda V: quantizer(xp, V, sigma=sigma, radius=r_down))
+        with parameter_context(f"AIADE (eps={eps}) at iteration k={k}"):
+            rnd = double_encode(xp, state.enc, G,
+                                lambda V: quantizer(xp, V, sigma=sigma, radius=r_up),
+                                lambda V: quantizer(xp, V, sigma=sigma, radius=r_down))
         x_new = state.y - C["eta"] * rnd.state.v
         y_new = x_new + C["tau"] * (x_new - state.x)
-        gh = _next_gh(C, k, eps, *state.gh)
-        y_bound = 3 * C["cf"] ** (k + 1) * T.numeric("G", mu=C["mu"], Delta=C["Delta"], g=gh[0], h=gh[1]) \
-            if gh != (0.0, 0.0) else state.y_bounds[1]
+        try:
+            gh = _next_gh(C, k, eps, *state.gh)
+            y_bound = 3 * C["cf"] ** (k + 1) * T.numeric("G", mu=C["mu"], Delta=C["Delta"], g=gh[0], h=gh[1]) \
+                if gh != (0.0, 0.0) else state.y_bounds[1]
+        except (OverflowError, ZeroDivisionError, ValueError):
+            y_bound = math.inf
+        require(math.isfinite(y_bound), f"AIADE: the bound G(k) of Appendix B overflows float64 at iteration "
+                                        f"k={k} (eps={eps}); eps must be smaller")
         info = StepInfo(x=x_new, uplink_bits=rnd.up.bits + extra_up, downlink_bits=int(rnd.down.bits[0]),
                         uploads=all_uploads(problem.N), uplink=rnd.up.values, downlink=rnd.state.v,
                         overflow=int(rnd.up.overflow.sum() + rnd.down.overflow.sum()))

@@ -30,6 +30,7 @@ from reference_impl.algorithms.bidirectional import (UplinkState, aggregate, che
                                                      check_rate, compress_shifted, init_uplink,
                                                      local_gradients, resolve_alpha, uplink, warn_gamma,
                                                      warn_theory_gamma)
+from reference_impl.validation import require_bool
 
 
 class ArtemisState(NamedTuple):
@@ -61,7 +62,7 @@ def artemis(gamma, up, down, alpha_up=None, alpha_down=None, batch=None, *, down
     check_compressor(down, "down")
     check_rate(alpha_up, "alpha_up")
     check_rate(alpha_down, "alpha_down")
-    require(down_memory or alpha_down is None,
+    require(require_bool("down_memory", down_memory) or alpha_down is None,
             f"alpha_down={alpha_down} needs down_memory=True (Artemis has no downlink memory by default)")
     check_batch(batch)
     check_memory_init(up_memory_init)

@@ -19,6 +19,8 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from reference_impl.validation import require  # noqa: F401  (re-exported: the algorithms' one check primitive)
+
 
 class StepInfo(NamedTuple):
     x: Any                    # the iterate after the step (backend array, shape (d,))
@@ -43,12 +45,6 @@ FLOAT32_BITS = 32
 def full_precision_bits(d: int) -> int:
     """Bits of an uncompressed float32 vector of dimension d."""
     return FLOAT32_BITS * d
-
-
-def require(condition: bool, message: str) -> None:
-    """Raise ValueError(message) unless condition (bad input names the parameter and its range)."""
-    if not condition:
-        raise ValueError(message)
 
 
 def warn_if(condition: bool, message: str) -> None:

@@ -35,44 +35,35 @@ them in one call, and scattering the results back.
 """
 from __future__ import annotations
 
-import numbers
 from fractions import Fraction
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from reference_impl.algorithms.base import full_precision_bits, require, warn_if
+from reference_impl.validation import (is_real, require_choice, require_compressor, require_int_in_range,  # noqa: F401
+                                       require_positive_finite, require_probability)
 from theory import mcm as T
 
 MEMORY_INITS = ("gradient", "zero")
 
 
 # -- validation ---------------------------------------------------------------------------------------
-def is_real(x) -> bool:
-    """A real number (int, float, Fraction, numpy scalar), not a bool."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
 def check_gamma(gamma) -> None:
-    """gamma must be a real number > 0 (ValueError naming gamma and the range otherwise)."""
-    require(is_real(gamma), f"step size gamma must be a real number in (0, inf), got {gamma!r}")
-    require(gamma > 0, f"step size gamma must be in (0, inf), got {gamma}")
+    """gamma must be a finite real number > 0 (ValueError naming gamma and the range otherwise)."""
+    require_positive_finite("step size gamma", gamma, spec="a finite real number in (0, inf)")
 
 
 def check_rate(value, name: str, allow_none: bool = True) -> None:
     """A memory rate (``alpha_up``, ``alpha_down``) or a fraction must be None (default) or in (0, 1]."""
-    if value is None and allow_none:
-        return
-    require(is_real(value), f"{name} must be a real number in (0, 1], got {value!r}")
-    require(0 < value <= 1, f"{name} must be in (0, 1], got {value}")
+    require_probability(name, value, low_open=True, allow_none=allow_none,
+                        spec="None or a real number in (0, 1]" if allow_none else "a real number in (0, 1]")
 
 
 def check_batch(batch) -> None:
     """batch is None (exact local gradients) or an integer >= 1 (minibatch without replacement)."""
-    if batch is None:
-        return
-    require(isinstance(batch, (int, np.integer)) and not isinstance(batch, bool) and batch >= 1,
-            f"batch must be None (exact gradients) or an integer in [1, smallest worker size], got {batch!r}")
+    require_int_in_range("batch", batch, 1, allow_none=True,
+                         spec="None (exact gradients) or an integer in [1, smallest worker size]")
 
 
 def check_batch_problem(batch, problem) -> None:
@@ -88,14 +79,13 @@ def check_batch_problem(batch, problem) -> None:
 
 
 def check_memory_init(memory_init) -> None:
-    require(memory_init in MEMORY_INITS,
-            f"up_memory_init must be one of {MEMORY_INITS}, got {memory_init!r}")
+    require_choice("up_memory_init", memory_init, MEMORY_INITS)
 
 
 def check_compressor(compressor, name: str, unbiased: bool = True) -> None:
-    """A compressor object ``C(xp, X, rng) -> Compressed``; unbiased (with omega) where the theory needs it."""
-    require(callable(compressor) and hasattr(compressor, "constant"),
-            f"{name} must be a compressor (see reference_impl.compressors), got {compressor!r}")
+    """A compressor object ``C(xp, X, rng) -> Compressed`` (unbiased or contractive); unbiased (with
+    omega) where the theory needs it."""
+    require_compressor(name, compressor, ("unbiased", "contractive"))
     if unbiased:
         require(getattr(compressor, "kind", None) == "unbiased" and not getattr(compressor, "biased", False),
                 f"{name} must be an unbiased compressor (E[C(x)] = x, constant omega), got {compressor!r}")

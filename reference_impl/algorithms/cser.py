@@ -71,7 +71,8 @@ def cser(gamma, compressor: Compressor, period: int = 1, reset_compressor: Compr
     check_positive_int(period, "error-reset period H (period)")
     check_oracle(batch, noise)
     comp_g = as_contractive(compressor, scale_unbiased)
-    comp_e = as_contractive(reset_compressor if reset_compressor is not None else compressor, scale_unbiased)
+    comp_e = as_contractive(reset_compressor if reset_compressor is not None else compressor, scale_unbiased,
+                            "reset_compressor" if reset_compressor is not None else "compressor")
 
     def init(problem, xp):
         check_oracle(batch, noise, problem)

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from reference_impl.algorithms.base import Algorithm, StepInfo, require
-from reference_impl.algorithms.bidirectional import (UplinkState, is_real, aggregate, check_batch,
+from reference_impl.algorithms.base import Algorithm, StepInfo
+from reference_impl.algorithms.bidirectional import (UplinkState, aggregate, check_batch,
                                                      check_batch_problem, check_compressor, check_gamma,
                                                      check_memory_init, check_rate, compress_shifted,
                                                      init_uplink, local_gradients, resolve_alpha, uplink,
                                                      warn_gamma, warn_theory_gamma)
+from reference_impl.validation import require_nonnegative_finite
 
 
 class DoreState(NamedTuple):
@@ -59,7 +60,7 @@ def dore(gamma, up, down, alpha_up=None, batch=None, *, eta=None, beta=1, up_mem
     check_compressor(down, "down")
     check_rate(alpha_up, "alpha_up")
     check_rate(beta, "beta", allow_none=False)
-    require(eta is None or (is_real(eta) and eta >= 0), f"eta must be None (eta = gamma) or in [0, inf), got {eta!r}")
+    require_nonnegative_finite("eta", eta, allow_none=True, spec="None (eta = gamma) or a finite number in [0, inf)")
     check_batch(batch)
     check_memory_init(up_memory_init)
     eta_value = gamma if eta is None else eta

@@ -27,6 +27,7 @@ from reference_impl.algorithms.base import Algorithm, StepInfo, full_precision_b
 from reference_impl.algorithms.bidirectional import (check_batch, check_batch_problem, check_compressor,
                                                      check_gamma, compress_shifted, local_gradients,
                                                      warn_gamma)
+from reference_impl.validation import require_bool
 
 
 class DoubleSqueezeState(NamedTuple):
@@ -48,7 +49,7 @@ def double_squeeze(gamma, up, down=None, batch=None, *, bidirectional=True) -> A
     """
     check_gamma(gamma)
     check_compressor(up, "up", unbiased=False)
-    if bidirectional:
+    if require_bool("bidirectional", bidirectional):
         check_compressor(down, "down", unbiased=False)
     else:
         require(down is None, f"down must be None when bidirectional=False (uplink only), got {down!r}")

@@ -26,6 +26,7 @@ from reference_impl.algorithms.gd import check_step, warn_step
 from reference_impl.algorithms.qsgd import check_levels
 from reference_impl.compressors.base import Compressor
 from reference_impl.compressors.qsgd import QSGD
+from reference_impl.validation import require_compressor
 
 
 class DQGDState(NamedTuple):
@@ -42,7 +43,7 @@ def dqgd(eta, levels=None, *, compressor: Compressor | None = None) -> Algorithm
     if compressor is None:
         check_levels(levels)
         compressor = QSGD(int(levels))
-    require(not compressor.biased, f"DQGD needs an unbiased compressor, got {compressor!r}")
+    require_compressor("compressor", compressor, ("unbiased",), unbiased=True)
 
     def init(problem, xp):
         warn_step(eta, problem, "DQGD")

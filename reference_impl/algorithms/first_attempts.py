@@ -36,7 +36,7 @@ def update_compression(gamma, up, down, alpha_up=None, batch=None, *, up_memory=
 
     Args as :func:`~reference_impl.algorithms.mcm.mcm` (no ``alpha_down``).
     """
-    validate(gamma, up, down, alpha_up, None, batch, up_memory_init)
+    validate(gamma, up, down, alpha_up, None, batch, up_memory_init, up_memory)
     return compressed_update_family("UpdateCompression", gamma, up, down, alpha_up, batch, base="local",
                                     up_memory=up_memory, up_memory_init=up_memory_init,
                                     params=_params(gamma, up, down, alpha_up, batch, up_memory, up_memory_init))
@@ -48,7 +48,7 @@ def model_compression(gamma, up, down, alpha_up=None, batch=None, *, up_memory=T
 
     Args as :func:`~reference_impl.algorithms.mcm.mcm` (no ``alpha_down``).
     """
-    validate(gamma, up, down, alpha_up, None, batch, up_memory_init)
+    validate(gamma, up, down, alpha_up, None, batch, up_memory_init, up_memory)
     return mcm_family("ModelCompression", gamma, up, down, alpha_up, 0, batch, up_memory=up_memory,
                       up_memory_init=up_memory_init,
                       params=_params(gamma, up, down, alpha_up, batch, up_memory, up_memory_init))
@@ -60,7 +60,7 @@ def model_difference_compression(gamma, up, down, alpha_up=None, batch=None, *, 
 
     Args as :func:`~reference_impl.algorithms.mcm.mcm` (no ``alpha_down``).
     """
-    validate(gamma, up, down, alpha_up, None, batch, up_memory_init)
+    validate(gamma, up, down, alpha_up, None, batch, up_memory_init, up_memory)
     return mcm_family("ModelDifferenceCompression", gamma, up, down, alpha_up, 1, batch, up_memory=up_memory,
                       up_memory_init=up_memory_init,
                       params=_params(gamma, up, down, alpha_up, batch, up_memory, up_memory_init))

@@ -11,13 +11,12 @@ Lectures on Convex Optimization", 2004, Theorem 2.1.15 gives the rate for eta <=
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from reference_impl.algorithms.base import (Algorithm, StepInfo, all_uploads, full_precision_bits,
-                                            require, warn_if)
+from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits, warn_if
+from reference_impl.validation import require_positive_finite
 
 
 class GDState(NamedTuple):
@@ -26,10 +25,8 @@ class GDState(NamedTuple):
 
 
 def check_step(eta) -> None:
-    """eta must be a positive number (ValueError naming eta otherwise)."""
-    require(isinstance(eta, numbers.Real) and not isinstance(eta, bool),
-            f"step eta must be a real number, got {eta!r}")
-    require(eta > 0, f"step eta must be > 0, got {eta}")
+    """eta must be a finite real number > 0 (ValueError naming eta otherwise)."""
+    require_positive_finite("step eta", eta)
 
 
 def warn_step(eta, problem, name: str) -> None:

@@ -88,7 +88,7 @@ def ghost(gamma, up, down, alpha_up=None, batch=None, *, up_memory=True, up_memo
         up_memory: False drops the uplink memory (eq. (2) as displayed).
         up_memory_init: ``"gradient"`` (first upload in full precision) or ``"zero"``.
     """
-    validate(gamma, up, down, alpha_up, None, batch, up_memory_init)
+    validate(gamma, up, down, alpha_up, None, batch, up_memory_init, up_memory)
     return compressed_update_family("Ghost", gamma, up, down, alpha_up, batch, base="server",
                                     up_memory=up_memory, up_memory_init=up_memory_init, theory_limit=True,
                                     params=dict(gamma=gamma, up=up, down=down, alpha_up=alpha_up, batch=batch,

@@ -22,6 +22,7 @@ from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, req
 from reference_impl.algorithms.double_encoding import (EncodingState, double_encode, init_encoding,
                                                        row_norms)
 from reference_impl.compressors.uniform import RADIUS_ANNOUNCE_BITS, UniformQuantizer
+from reference_impl.validation import parameter_context, require_positive_finite, require_probability
 from theory import iade as T
 
 
@@ -45,9 +46,11 @@ def iade(eta, c_prime, s, dist0=None) -> Algorithm:
         s: quantization level (error scale), > 0.
         dist0: an upper bound on ||x_0 - x*|| used for the radii (default ||grad f(x_0)|| / mu).
     """
-    require(eta > 0, f"step eta must be > 0, got {eta}")
-    require(s > 0, f"quantization level s must be > 0, got {s}")
-    require(0 < c_prime < 1, f"c_prime must be in (c, 1) with c = 1 - eta*mu; got c_prime={c_prime}")
+    require_positive_finite("step eta", eta)
+    require_positive_finite("quantization level s", s)
+    require_probability("c_prime", c_prime, low_open=True, high_open=True,
+                        spec="a real number in (c, 1) with c = 1 - eta*mu")
+    require_positive_finite("dist0 (an upper bound on ||x_0 - x*||)", dist0, allow_none=True)
     quantizer = UniformQuantizer()
 
     def init(problem, xp):
@@ -61,13 +64,18 @@ def iade(eta, c_prime, s, dist0=None) -> Algorithm:
             np.linalg.norm(problem.grad(_np(), xp.to_numpy(x0)))) / float(problem.mu)
         params = dict(L=float(problem.L), mu=float(problem.mu), eta=float(eta), c=float(c),
                       c_prime=float(c_prime), s=float(s), x0=float(dist))
-        consts = {"c": c, "R_up": T.numeric("radius_worker", **params),
-                  "R_down": T.numeric("radius_server", **params)}
+        consts = {"c": c, "R_up": _float_or_inf("radius_worker", params),
+                  "R_down": _float_or_inf("radius_server", params)}
+        require(all(math.isfinite(consts[r]) and consts[r] > 0 for r in ("R_up", "R_down")),
+                f"IADE: the radii of Theorem 3.1 overflow float64 at eta={eta}, c_prime={c_prime}, s={s}, "
+                f"dist0={dist0}; eta, s and dist0 must be smaller, c_prime further from 1")
         return IADEState(0, x0, init_encoding(xp, problem.N, problem.d), consts)
 
     def step(state, problem, xp, rng=None):
         k, x = state.k, state.x
         sigma = _scalar(xp, s) * _scalar(xp, c_prime) ** (k + 1) / 2
+        require(sigma > 0, f"IADE: the quantization error s c'^(k+1)/2 underflows to 0 at iteration k={k} "
+                           f"(s={s}, c_prime={c_prime}); s must be larger or the run shorter")
         G = problem.worker_grads(xp, problem.broadcast(xp, x))
         extra_up = 0
         if k == 0:  # no theory radius yet: every worker announces the norm of its vector
@@ -77,9 +85,10 @@ def iade(eta, c_prime, s, dist0=None) -> Algorithm:
         else:
             scale = float(c_prime) ** (k + 1)
             r_up, r_down = state.consts["R_up"] * scale, state.consts["R_down"] * scale
-        rnd = double_encode(xp, state.enc, G,
-                            lambda V: quantizer(xp, V, sigma=sigma, radius=r_up),
-                            lambda V: quantizer(xp, V, sigma=sigma, radius=r_down))
+        with parameter_context(f"IADE (eta={eta}, c_prime={c_prime}, s={s}, dist0={dist0}) at iteration k={k}"):
+            rnd = double_encode(xp, state.enc, G,
+                                lambda V: quantizer(xp, V, sigma=sigma, radius=r_up),
+                                lambda V: quantizer(xp, V, sigma=sigma, radius=r_down))
         x_new = x - _scalar(xp, eta) * rnd.state.v
         info = StepInfo(x=x_new, uplink_bits=rnd.up.bits + extra_up, downlink_bits=int(rnd.down.bits[0]),
                         uploads=all_uploads(problem.N), uplink=rnd.up.values, downlink=rnd.state.v,
@@ -87,6 +96,14 @@ def iade(eta, c_prime, s, dist0=None) -> Algorithm:
         return IADEState(k + 1, x_new, rnd.state, state.consts), info
 
     return Algorithm("IADE", init, step, dict(eta=eta, c_prime=c_prime, s=s))
+
+
+def _float_or_inf(name: str, params: dict) -> float:
+    """A constant of :mod:`theory.iade` in float64; inf where its evaluation overflows."""
+    try:
+        return T.numeric(name, **params)
+    except (OverflowError, ZeroDivisionError, ValueError):
+        return math.inf
 
 
 def _np():

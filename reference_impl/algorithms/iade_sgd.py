@@ -12,12 +12,15 @@ Not rational (square roots in the lattice spacing): numpy/torch backends only.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, require
 from reference_impl.algorithms.double_encoding import (EncodingState, double_encode, init_encoding,
                                                        row_norms)
 from reference_impl.compressors.uniform import RADIUS_ANNOUNCE_BITS, StochasticLatticeQuantizer
+from reference_impl.validation import (parameter_context, require_int_in_range, require_positive_finite,
+                                       require_probability)
 from theory import iade as T
 
 
@@ -30,10 +33,11 @@ class IADESGDState(NamedTuple):
 
 def iade_sgd(rho, c_prime, s, batch: int = 1) -> Algorithm:
     """Algorithm 3 of 000. ``rho`` >= 1... the WGC constant (> 0), ``c`` < ``c_prime`` < 1, ``s`` > 0."""
-    require(rho > 0, f"weak growth constant rho must be > 0, got {rho}")
-    require(s > 0, f"quantization level s must be > 0, got {s}")
-    require(0 < c_prime < 1, f"c_prime must be in (c, 1), got {c_prime}")
-    require(int(batch) == batch and batch >= 1, f"batch must be an integer >= 1, got {batch}")
+    require_positive_finite("weak growth constant rho", rho)
+    require_positive_finite("quantization level s", s)
+    require_probability("c_prime", c_prime, low_open=True, high_open=True,
+                        spec="a real number in (c, 1) with c = 1 - mu/(rho L)")
+    require_int_in_range("batch", batch, 1)
     quantizer = StochasticLatticeQuantizer()
 
     def init(problem, xp):
@@ -47,14 +51,20 @@ def iade_sgd(rho, c_prime, s, batch: int = 1) -> Algorithm:
 
     def step(state, problem, xp, rng):
         k, C = state.k, state.consts
-        eps_sq = C["rhoL"] ** 2 * float(s) * float(c_prime) ** (k + 1) / 2
+        try:
+            eps_sq = C["rhoL"] ** 2 * float(s) * float(c_prime) ** (k + 1) / 2
+        except OverflowError:
+            eps_sq = math.inf
         rows = problem.sample_batch(rng, batch)
         G = problem.stochastic_worker_grads(xp, problem.broadcast(xp, state.x), rows)
 
         def quantize(V):
             return quantizer(xp, V, rng, eps_sq=eps_sq, radius=row_norms(xp, V) * (1 + 1e-12))
 
-        rnd = double_encode(xp, state.enc, G, quantize, quantize)
+        with parameter_context(f"IADE-SGD (rho={rho}, c_prime={c_prime}, s={s}) at iteration k={k}"):
+            require(0 < eps_sq < math.inf, f"the squared quantization error rho^2 L^2 s c'^(k+1) / 2 must be a "
+                                           f"finite number > 0, got {eps_sq}")
+            rnd = double_encode(xp, state.enc, G, quantize, quantize)
         x_new = state.x - C["eta"] * rnd.state.v
         info = StepInfo(x=x_new, uplink_bits=rnd.up.bits + RADIUS_ANNOUNCE_BITS,
                         downlink_bits=int(rnd.down.bits[0]) + RADIUS_ANNOUNCE_BITS,

@@ -42,6 +42,7 @@ from reference_impl.algorithms.bidirectional import (UplinkState, aggregate, cha
                                                      downlink_single_memory, init_uplink, local_gradients,
                                                      repeat_row, resolve_alpha, sample_participants,
                                                      uplink, warn_gamma, warn_theory_gamma)
+from reference_impl.validation import require_bool
 
 
 class MCMState(NamedTuple):
@@ -115,9 +116,10 @@ def mcm_family(name, gamma, up, down, alpha_up=None, alpha_down=None, batch=None
     return Algorithm(name, init, step, params if params is not None else {})
 
 
-def validate(gamma, up, down, alpha_up, alpha_down, batch, up_memory_init) -> None:
+def validate(gamma, up, down, alpha_up, alpha_down, batch, up_memory_init, up_memory=True) -> None:
     """The checks shared by the MCM-family factories (ValueError naming the parameter and its range)."""
     check_gamma(gamma)
+    require_bool("up_memory", up_memory)
     check_compressor(up, "up")
     check_compressor(down, "down")
     check_rate(alpha_up, "alpha_up")
@@ -140,7 +142,7 @@ def mcm(gamma, up, down, alpha_up=None, alpha_down=None, batch=None, *, up_memor
         up_memory: False drops the uplink memory (plain ``C_up(g_i)``, as eq. (3) is displayed).
         up_memory_init: ``"gradient"`` (first upload in full precision) or ``"zero"``.
     """
-    validate(gamma, up, down, alpha_up, alpha_down, batch, up_memory_init)
+    validate(gamma, up, down, alpha_up, alpha_down, batch, up_memory_init, up_memory)
     return mcm_family("MCM", gamma, up, down, alpha_up, alpha_down, batch, up_memory=up_memory,
                       up_memory_init=up_memory_init, theory_limit=True,
                       params=dict(gamma=gamma, up=up, down=down, alpha_up=alpha_up, alpha_down=alpha_down,

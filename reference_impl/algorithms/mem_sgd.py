@@ -42,16 +42,17 @@ from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, ful
 from reference_impl.algorithms.psgd import check_gamma, check_oracle, oracle, warn_gamma
 from reference_impl.compressors.base import Compressor
 from reference_impl.compressors.fcc import ScaledUnbiased
+from reference_impl.validation import require_bool, require_compressor
 
 
-def as_contractive(compressor: Compressor, scale_unbiased: bool = True) -> Compressor:
+def as_contractive(compressor: Compressor, scale_unbiased: bool = True, name: str = "compressor") -> Compressor:
     """The compressor an error-feedback method uses: contractive ones as they are, an omega-unbiased
     one as ``C/(1+omega)`` (:class:`~reference_impl.compressors.fcc.ScaledUnbiased`); C as it is when
-    ``scale_unbiased`` is False. Absolute-error compressors are rejected (ValueError)."""
-    require(isinstance(compressor, Compressor), f"compressor must be a Compressor, got {compressor!r}")
-    kind = getattr(compressor, "kind", None)
-    require(kind in ("unbiased", "contractive"),
-            f"compressor must be unbiased or contractive (kind), got kind={kind!r} for {compressor!r}")
+    ``scale_unbiased`` is False. Absolute-error compressors are rejected (ValueError naming ``name``)."""
+    scale_unbiased = require_bool("scale_unbiased", scale_unbiased)
+    require(isinstance(compressor, Compressor), f"{name} must be a Compressor object, got {compressor!r}")
+    require_compressor(name, compressor, ("unbiased", "contractive"))
+    kind = compressor.kind
     if kind == "contractive" or not scale_unbiased:
         return compressor
     return ScaledUnbiased(compressor)

@@ -51,7 +51,8 @@ from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, ful
 from reference_impl.algorithms.mem_sgd import as_contractive
 from reference_impl.algorithms.psgd import check_gamma, check_oracle, check_positive_int, oracle, warn_gamma
 from reference_impl.compressors.base import Compressor
-from reference_impl.compressors.fcc import FCC
+from reference_impl.compressors.fcc import FCC, MAX_ROUNDS
+from reference_impl.validation import require_bool
 
 
 class NeolithicState(NamedTuple):
@@ -76,12 +77,14 @@ def neolithic(gamma, compressor: Compressor, rounds: int, bidirectional: bool = 
         noise: standard deviation of additive Gaussian gradient noise per oracle query (>= 0).
     """
     check_gamma(gamma)
-    check_positive_int(rounds, "compression rounds R (rounds)")
+    check_positive_int(rounds, "compression rounds R (rounds)", MAX_ROUNDS)
     check_oracle(batch, noise)
     R = int(rounds)
     up = FCC(as_contractive(compressor), R)
     down = None
-    if bidirectional:
+    if server_compressor is not None:
+        as_contractive(server_compressor, name="server_compressor")
+    if require_bool("bidirectional", bidirectional):
         down = FCC(as_contractive(server_compressor if server_compressor is not None else compressor), R)
 
     def init(problem, xp):

@@ -29,13 +29,13 @@ With ``batch=None`` and ``noise=0`` P-SGD is :func:`~reference_impl.algorithms.g
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from reference_impl.algorithms.base import Algorithm, require, warn_if
 from reference_impl.algorithms.gd import full_precision_info
+from reference_impl.validation import require_int_in_range, require_nonnegative_finite, require_positive_finite
 
 
 class PSGDState(NamedTuple):
@@ -45,30 +45,25 @@ class PSGDState(NamedTuple):
 
 # -- shared checks ------------------------------------------------------------------------------
 def check_gamma(gamma) -> None:
-    """The learning rate gamma must be a real number > 0 (ValueError naming gamma otherwise)."""
-    require(isinstance(gamma, numbers.Real) and not isinstance(gamma, bool),
-            f"learning rate gamma must be a real number > 0, got {gamma!r}")
-    require(gamma > 0, f"learning rate gamma must be > 0, got {gamma}")
+    """The learning rate gamma must be a finite real number > 0 (ValueError naming gamma otherwise)."""
+    require_positive_finite("learning rate gamma", gamma)
 
 
-def check_positive_int(value, name: str) -> None:
-    """``value`` must be an integer >= 1 (ValueError naming ``name`` and the range otherwise)."""
-    require(isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1,
-            f"{name} must be an integer >= 1, got {value!r}")
+def check_positive_int(value, name: str, high: int | None = None) -> None:
+    """``value`` must be an integer in [1, high] (ValueError naming ``name`` and the range otherwise)."""
+    require_int_in_range(name, value, 1, high,
+                         spec="an integer >= 1" + (f" (at most {high})" if high is not None else ""))
 
 
 def check_noise(noise) -> None:
-    """The standard deviation of the additive gradient noise must be a real number >= 0."""
-    require(isinstance(noise, numbers.Real) and not isinstance(noise, bool) and noise >= 0,
-            f"gradient noise must be a real number >= 0, got {noise!r}")
+    """The standard deviation of the additive gradient noise must be a finite real number >= 0."""
+    require_nonnegative_finite("gradient noise", noise, spec="a real number >= 0 (finite)")
 
 
 def check_oracle(batch, noise, problem=None) -> None:
     """``batch`` is None or an integer in [1, smallest worker size] (on a problem with minibatch
     gradients); ``noise`` >= 0. ValueError naming the parameter and its range otherwise."""
-    require(batch is None or (isinstance(batch, (int, np.integer)) and not isinstance(batch, bool)
-                              and batch >= 1),
-            f"batch must be None (exact gradients) or an integer >= 1, got {batch!r}")
+    require_int_in_range("batch", batch, 1, allow_none=True, spec="None (exact gradients) or an integer >= 1")
     check_noise(noise)
     if problem is None or batch is None:
         return

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits, require
 from reference_impl.algorithms.gd import check_step, warn_step
-from reference_impl.compressors.qsgd import QSGD
+from reference_impl.compressors.qsgd import MAX_LEVELS, QSGD
+from reference_impl.validation import require_int_in_range
 
 
 class QSGDState(NamedTuple):
@@ -29,17 +28,15 @@ class QSGDState(NamedTuple):
 
 
 def check_levels(levels) -> None:
-    """levels must be an integer >= 1 (ValueError naming levels otherwise)."""
-    require(isinstance(levels, (int, np.integer)) and not isinstance(levels, bool) and levels >= 1,
-            f"quantization levels must be an integer >= 1, got {levels!r}")
+    """levels must be an integer in [1, MAX_LEVELS] (ValueError naming levels otherwise)."""
+    require_int_in_range("quantization levels", levels, 1, MAX_LEVELS)
 
 
 def check_batch_size(batch, problem) -> None:
     """batch is None (exact gradients) or an integer >= 1 on a problem with stochastic gradients."""
     if batch is None:
         return
-    require(isinstance(batch, (int, np.integer)) and not isinstance(batch, bool) and batch >= 1,
-            f"batch must be None or an integer >= 1, got {batch!r}")
+    require_int_in_range("batch", batch, 1, spec="None or an integer >= 1")
     if problem is not None:
         require(hasattr(problem, "stochastic_worker_grads"),
                 f"batch={batch} needs stochastic gradients, which {problem.name} does not provide")

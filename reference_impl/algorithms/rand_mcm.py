@@ -36,11 +36,10 @@ Options (the slide's "Solutions" and "Rand-MCM (PP)"):
 """
 from __future__ import annotations
 
-import numpy as np
-
 from reference_impl.algorithms.base import Algorithm, require
 from reference_impl.algorithms.bidirectional import check_rate
 from reference_impl.algorithms.mcm import mcm_family, validate
+from reference_impl.validation import require_bool, require_int_in_range
 
 
 def rand_mcm(gamma, up, down, alpha_up=None, alpha_down=None, batch=None, *, groups=None,
@@ -61,17 +60,14 @@ def rand_mcm(gamma, up, down, alpha_up=None, alpha_down=None, batch=None, *, gro
         up_memory: False drops the uplink memory.
         up_memory_init: ``"gradient"`` (first upload in full precision) or ``"zero"``.
     """
-    validate(gamma, up, down, alpha_up, alpha_down, batch, up_memory_init)
+    validate(gamma, up, down, alpha_up, alpha_down, batch, up_memory_init, up_memory)
     check_rate(participation, "participation", allow_none=False)
-    if groups is not None:
-        require(isinstance(groups, (int, np.integer)) and not isinstance(groups, bool) and groups >= 1,
-                f"groups must be None or an integer in [1, N] dividing N, got {groups!r}")
-    if single_memory:
+    require_int_in_range("groups", groups, 1, allow_none=True, spec="None or an integer in [1, N] dividing N")
+    if require_bool("single_memory", single_memory):
         require(groups is None, f"single_memory=True keeps one memory for all workers: groups must be None, "
                                 f"got {groups!r}")
-        require(isinstance(reset_every, (int, np.integer)) and not isinstance(reset_every, bool)
-                and reset_every >= 1,
-                f"single_memory=True needs reset_every, an integer in [1, inf), got {reset_every!r}")
+        require_int_in_range("reset_every", reset_every, 1, spec="an integer in [1, inf) (single_memory=True "
+                                                                 "needs it)")
     else:
         require(reset_every is None, f"reset_every={reset_every!r} only applies with single_memory=True")
     channels = "workers" if groups is None else int(groups)
@@ -79,7 +75,7 @@ def rand_mcm(gamma, up, down, alpha_up=None, alpha_down=None, batch=None, *, gro
     if single_memory:
         name = "Rand-MCM-1mem"
     if participation != 1:
-        name += f"-PP{participation:g}"
+        name += f"-PP{float(participation):g}"
     return mcm_family(name, gamma, up, down, alpha_up, alpha_down, batch, channels=channels,
                       single_memory=single_memory, reset_every=reset_every, participation=participation,
                       up_memory=up_memory, up_memory_init=up_memory_init, theory_limit=True,

@@ -19,6 +19,7 @@ FCC is "compatible with unbiased compressors" (001) through the standard scaling
 """
 from __future__ import annotations
 
+import inspect
 from fractions import Fraction
 
 import numpy as np
@@ -26,7 +27,11 @@ import sympy as sp
 
 from reference_impl.backends import NotRational
 from reference_impl.compressors.base import Compressed, Compressor, check_batch
+from reference_impl.validation import is_int, require, require_compressor
 from theory.compressors import check_params, constant_value
+
+# At most this many FCC rounds: R compressions of the residual per message (001's experiments use R <= 5).
+MAX_ROUNDS = 10_000
 
 
 def _exact_constant(compressor: Compressor, d: int):
@@ -51,11 +56,13 @@ class FCC(Compressor):
     biased = True
 
     def __init__(self, compressor: Compressor, rounds: int) -> None:
-        if getattr(compressor, "kind", None) != "contractive":
-            raise ValueError(f"FCC (001, Lemma 1) needs a contractive compressor, got {compressor!r} of kind "
-                             f"{getattr(compressor, 'kind', None)!r}; wrap an unbiased one in ScaledUnbiased")
-        if isinstance(rounds, bool) or not isinstance(rounds, (int, np.integer)) or rounds < 1:
-            raise ValueError(f"FCC rounds R must be an integer >= 1, got R={rounds!r}")
+        require(not inspect.isclass(compressor) and callable(compressor)
+                and getattr(compressor, "kind", None) == "contractive",
+                f"FCC (001, Lemma 1) needs a contractive compressor object, got {compressor!r} of kind "
+                f"{getattr(compressor, 'kind', None)!r}; wrap an unbiased one in ScaledUnbiased")
+        require(is_int(rounds) and 1 <= rounds <= MAX_ROUNDS,
+                f"FCC rounds R must be an integer >= 1, got R={rounds!r} (and at most {MAX_ROUNDS}: each round "
+                f"is one more compression of the residual)")
         self.compressor = compressor
         self.rounds = int(rounds)
         self.name = f"fcc(R={self.rounds}, {compressor.name})"
@@ -91,8 +98,7 @@ class ScaledUnbiased(Compressor):
     biased = True
 
     def __init__(self, compressor: Compressor) -> None:
-        if getattr(compressor, "kind", None) != "unbiased":
-            raise ValueError(f"ScaledUnbiased needs an unbiased compressor, got {compressor!r}")
+        require_compressor("compressor", compressor, ("unbiased",))
         self.compressor = compressor
         self.name = f"scaled({compressor.name})"
         self._delta_by_d: dict[int, sp.Expr] = {}  # the sympy evaluation is slow: once per dimension

@@ -37,9 +37,13 @@ import numpy as np
 from reference_impl.backends import NotRational
 from reference_impl.compressors.base import Compressed, Compressor, check_batch
 from reference_impl.compressors.elias import elias_gamma_decode, elias_gamma_encode, elias_gamma_length
+from reference_impl.validation import require_int_in_range
 from theory.compressors import qsgd_omega_value
 
 NORM_BITS = 32
+# At most 2^31 - 1 levels: the level draw floor(s |x_j| / ||x|| + U) keeps >= 21 bits of U's fraction in
+# float64, and the levels fit the int64 arrays the Elias lengths are computed on.
+MAX_LEVELS = 2**31 - 1
 
 
 class QSGD(Compressor):
@@ -49,9 +53,7 @@ class QSGD(Compressor):
     biased = False
 
     def __init__(self, levels: int) -> None:
-        if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 1:
-            raise ValueError(f"QSGD levels must be an integer >= 1, got {levels!r}")
-        self.levels = int(levels)
+        self.levels = require_int_in_range("QSGD levels", levels, 1, MAX_LEVELS)
         self.name = f"qsgd(s={self.levels})"
 
     def constant(self, d: int) -> float:

@@ -48,6 +48,8 @@ import numpy as np
 
 from reference_impl.compressors.base import Compressed, Compressor, check_batch
 from reference_impl.compressors.elias import elias_gamma_decode, elias_gamma_encode, elias_gamma_length
+from reference_impl.validation import (require_bool, require_choice, require_int_in_range, require_nonnegative_finite,
+                                       require_probability)
 from theory.compressors import constant_value
 
 #: Bits of one transmitted real number (IEEE float32).
@@ -145,9 +147,7 @@ def _host_mask(xp, mask) -> np.ndarray:
 
 
 def _check_k(k) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be an integer with 1 <= k <= d, got k={k!r}")
-    return int(k)
+    return require_int_in_range("k", k, 1, spec="an integer with 1 <= k <= d")
 
 
 def _check_k_le_d(k: int, d: int) -> None:
@@ -187,9 +187,7 @@ class Identity(Compressor):
     name = "identity"
 
     def __init__(self, kind: str = "unbiased") -> None:
-        if kind not in ("unbiased", "contractive"):
-            raise ValueError(f"Identity kind must be 'unbiased' or 'contractive', got {kind!r}")
-        self.kind = kind
+        self.kind = require_choice("Identity kind", kind, ("unbiased", "contractive"))
 
     def constant_exact(self, d: int):
         """omega = 0 or delta = 1 (sympy), from :mod:`theory.compressors`."""
@@ -225,8 +223,8 @@ class RandK(Compressor):
 
     def __init__(self, k: int, scaled: bool = True, shared_randomness: bool = False) -> None:
         self.k = _check_k(k)
-        self.scaled = bool(scaled)
-        self.shared_randomness = bool(shared_randomness)
+        self.scaled = require_bool("scaled", scaled)
+        self.shared_randomness = require_bool("shared_randomness", shared_randomness)
         self.kind = "unbiased" if self.scaled else "contractive"
         self.biased = not self.scaled
         self.name = f"rand-{self.k}" + ("" if self.scaled else " (unscaled)")
@@ -359,14 +357,10 @@ class WangniSparsifier(Compressor):
         if (epsilon is None) == (density is None):
             raise ValueError("WangniSparsifier needs exactly one of epsilon (variance budget, >= 0) "
                              "or density (expected fraction of kept coordinates, in (0, 1])")
-        try:  # range checks: epsilon >= 0, density rho in (0, 1]
-            if epsilon is not None:
-                constant_value("wangni_omega", epsilon=epsilon)
-            else:
-                constant_value("wangni_density_omega", rho=density)
-        except ValueError as err:
-            which = "epsilon must be a number >= 0" if epsilon is not None else "density must be a number in (0, 1]"
-            raise ValueError(f"WangniSparsifier {which}, got {epsilon if epsilon is not None else density!r}") from err
+        if epsilon is not None:
+            require_nonnegative_finite("WangniSparsifier epsilon", epsilon, spec="a number >= 0 (finite)")
+        else:
+            require_probability("WangniSparsifier density", density, low_open=True, spec="a number in (0, 1]")
         self.epsilon, self.density = epsilon, density
         self.name = f"wangni(epsilon={epsilon})" if epsilon is not None else f"wangni(density={density})"
 
