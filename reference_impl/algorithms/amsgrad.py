@@ -37,7 +37,6 @@ import numpy as np
 
 from reference_impl.algorithms.base import (Algorithm, StepInfo, all_uploads, full_precision_bits, require,
                                             warn_if)
-from reference_impl.algorithms.psgd import check_oracle, oracle
 from reference_impl.backends import NotRational
 
 EPS_MODES = ("inside", "outside")
@@ -84,6 +83,34 @@ def check_adaptive(beta_1, beta_2, eps, eps_mode, bias_correction) -> AdaptivePa
             f"beta_1^2 = {float(beta_1) ** 2:.4g} >= beta_2 = {float(beta_2):.4g}: AMSGrad analyses (Reddi et al. 2018; "
             "COMP-AMS) assume beta_1 < sqrt(beta_2)")
     return AdaptiveParams(beta_1, beta_2, eps, eps_mode, bias_correction)
+
+
+def check_oracle(batch, noise, problem=None) -> None:
+    """``batch`` None or an integer in [1, smallest worker size] (on a problem with minibatch gradients);
+    ``noise`` a finite real >= 0. ValueError naming the parameter and its range otherwise."""
+    require(batch is None or (isinstance(batch, (int, np.integer)) and not isinstance(batch, bool) and batch >= 1),
+            f"batch must be None (exact gradients) or an integer >= 1, got {batch!r}")
+    require(_is_real(noise) and noise >= 0, f"gradient noise must be a finite real number >= 0, got {noise!r}")
+    if problem is None or batch is None:
+        return
+    require(hasattr(problem, "stochastic_worker_grads") and hasattr(problem, "sample_batch"),
+            f"batch={batch} needs stochastic gradients, which {problem.name} does not provide")
+    sizes = getattr(problem, "sizes", None)
+    if sizes is not None:
+        require(batch <= int(np.min(sizes)), f"batch must be in [1, {int(np.min(sizes))}] (the smallest worker's "
+                                             f"size), got {batch}")
+
+
+def oracle(problem, xp, X, rng, batch=None, noise=0.0):
+    """(N, d) stochastic gradients at the worker points X: exact (``batch=None``) or a minibatch of ``batch``
+    distinct rows per worker (drawn from ``rng``), plus Gaussian noise of standard deviation ``noise``."""
+    if batch is None:
+        G = problem.worker_grads(xp, X)
+    else:
+        G = problem.stochastic_worker_grads(xp, X, problem.sample_batch(rng, int(batch), replace=False))
+    if noise:
+        G = G + xp.scalar(noise) * xp.from_numpy_random(rng.standard_normal((problem.N, problem.d)))
+    return G
 
 
 def check_compressor(compressor) -> None:

@@ -145,11 +145,11 @@ class SoftmaxRegression(_Data):
 
     def logits(self, X, F):
         W, b = self._split(X)
-        return np.einsum("nbp,ncp->nbc", F, W) + b[:, None, :]
+        return F @ W.transpose(0, 2, 1) + b[:, None, :]
 
     def _grad(self, X, F, y, w):
         _, G = _softmax_xent(self.logits(X, F), y, w)
-        gW = np.einsum("nbc,nbp->ncp", G, F).reshape(X.shape[0], -1)
+        gW = (G.transpose(0, 2, 1) @ F).reshape(X.shape[0], -1)
         return np.concatenate([gW, G.sum(axis=1)], axis=1) + self.lam * X
 
     def _loss(self, X, F, y, w):
@@ -190,16 +190,16 @@ class TwoLayerMLP(_Data):
 
     def _forward(self, X, F):
         W1, b1, W2, b2 = self._split(X)
-        H = np.tanh(np.einsum("nbp,nhp->nbh", F, W1) + b1[:, None, :])
-        return H, np.einsum("nbh,nch->nbc", H, W2) + b2[:, None, :]
+        H = np.tanh(F @ W1.transpose(0, 2, 1) + b1[:, None, :])
+        return H, H @ W2.transpose(0, 2, 1) + b2[:, None, :]
 
     def _grad(self, X, F, y, w):
         W1, _, W2, _ = self._split(X)
         H, logits = self._forward(X, F)
         _, G = _softmax_xent(logits, y, w)
-        gW2 = np.einsum("nbc,nbh->nch", G, H)
-        D = np.einsum("nbc,nch->nbh", G, W2) * (1 - H * H)
-        gW1 = np.einsum("nbh,nbp->nhp", D, F)
+        gW2 = G.transpose(0, 2, 1) @ H
+        D = (G @ W2) * (1 - H * H)
+        gW1 = D.transpose(0, 2, 1) @ F
         N = X.shape[0]
         return np.concatenate([gW1.reshape(N, -1), D.sum(axis=1), gW2.reshape(N, -1), G.sum(axis=1)], axis=1)
 

@@ -19,9 +19,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from reference_impl.algorithms.amsgrad import check_adaptive, check_compressor, check_eta, eta_at, server_update
+from reference_impl.algorithms.amsgrad import (check_adaptive, check_compressor, check_eta, check_oracle, eta_at,
+                                               oracle, server_update)
 from reference_impl.algorithms.base import Algorithm, StepInfo, require
-from reference_impl.algorithms.psgd import check_oracle, oracle
 
 
 class SingleState(NamedTuple):

@@ -21,10 +21,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from reference_impl.algorithms.amsgrad import (check_adaptive, check_compressor, check_eta, eta_at,
+from reference_impl.algorithms.amsgrad import (check_adaptive, check_compressor, check_eta, check_oracle, eta_at, oracle,
                                                scaled_direction)
 from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits, require
-from reference_impl.algorithms.psgd import check_oracle, oracle
 
 
 class QAdamState(NamedTuple):
