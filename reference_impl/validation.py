@@ -12,6 +12,7 @@ negative size. The helpers return the value unchanged (integers as ``int``, flag
   in an interval, finite (an int too large for a float64 counts as infinite).
 * :func:`require_int_in_range` - integers (not bool, not an integral float) in ``[low, high]``.
 * :func:`require_bool`, :func:`require_choice`, :func:`require_compressor`.
+* :func:`require_minibatch_problem` - a minibatch size that the problem can serve.
 * :func:`parameter_context` - a ValueError raised deep inside (a quantizer's sigma too small) re-raised
   with the caller's own parameters in front, so the message names what the user can change.
 * :func:`require_finite_rows` - data (features, labels, matrices) free of NaN/inf, naming the worker and
@@ -33,7 +34,7 @@ import numpy as np
 __all__ = ["require", "is_real", "is_int", "finite_float", "require_real", "require_positive_finite",
            "require_nonnegative_finite", "require_probability", "require_int_in_range", "require_bool",
            "require_choice", "require_compressor", "require_finite_rows", "interval_text",
-           "parameter_context"]
+           "parameter_context", "require_minibatch_problem"]
 
 
 def require(condition: bool, message: str) -> None:
@@ -196,3 +197,16 @@ def parameter_context(prefix: str):
         yield
     except ValueError as err:
         raise ValueError(f"{prefix}: {err}") from err
+
+
+def require_minibatch_problem(batch, problem, *, replace: bool = False) -> None:
+    """At ``init``: a minibatch of ``batch`` rows needs ``stochastic_worker_grads`` / ``sample_batch`` and,
+    drawn without replacement, at most the smallest worker's rows. ``batch=None`` (exact gradients) passes."""
+    if batch is None:
+        return
+    require(hasattr(problem, "stochastic_worker_grads") and hasattr(problem, "sample_batch"),
+            f"batch={batch} needs stochastic gradients, which {problem.name} does not provide")
+    sizes = getattr(problem, "sizes", None)
+    if not replace and sizes is not None:
+        n_min = int(np.min(sizes))
+        require(batch <= n_min, f"batch must be in [1, {n_min}] (the smallest worker's size), got {batch}")

@@ -42,7 +42,7 @@ import numpy as np
 
 from reference_impl.algorithms.base import full_precision_bits, require, warn_if
 from reference_impl.validation import (is_real, require_choice, require_compressor, require_int_in_range,  # noqa: F401
-                                       require_positive_finite, require_probability)
+                                       require_minibatch_problem, require_positive_finite, require_probability)
 from theory import mcm as T
 
 MEMORY_INITS = ("gradient", "zero")
@@ -68,14 +68,7 @@ def check_batch(batch) -> None:
 
 def check_batch_problem(batch, problem) -> None:
     """At init: a minibatch needs ``stochastic_worker_grads`` and at most the smallest worker's rows."""
-    if batch is None:
-        return
-    require(hasattr(problem, "stochastic_worker_grads") and hasattr(problem, "sample_batch"),
-            f"batch={batch} needs stochastic gradients, which {problem.name} does not provide")
-    sizes = getattr(problem, "sizes", None)
-    if sizes is not None:
-        n_min = int(np.min(sizes))
-        require(batch <= n_min, f"batch must be in [1, {n_min}] (the smallest worker's size), got {batch}")
+    require_minibatch_problem(batch, problem)
 
 
 def check_memory_init(memory_init) -> None:

@@ -33,9 +33,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from reference_impl.algorithms.base import Algorithm, require, warn_if
+from reference_impl.algorithms.base import Algorithm, warn_if
 from reference_impl.algorithms.gd import full_precision_info
-from reference_impl.validation import require_int_in_range, require_nonnegative_finite, require_positive_finite
+from reference_impl.validation import (require_int_in_range, require_minibatch_problem, require_nonnegative_finite,
+                                       require_positive_finite)
 
 
 class PSGDState(NamedTuple):
@@ -65,14 +66,8 @@ def check_oracle(batch, noise, problem=None) -> None:
     gradients); ``noise`` >= 0. ValueError naming the parameter and its range otherwise."""
     require_int_in_range("batch", batch, 1, allow_none=True, spec="None (exact gradients) or an integer >= 1")
     check_noise(noise)
-    if problem is None or batch is None:
-        return
-    require(hasattr(problem, "stochastic_worker_grads") and hasattr(problem, "sample_batch"),
-            f"batch={batch} needs stochastic gradients, which {problem.name} does not provide")
-    sizes = getattr(problem, "sizes", None)
-    if sizes is not None:
-        n_min = int(np.min(sizes))
-        require(batch <= n_min, f"batch must be in [1, {n_min}] (the smallest worker's size), got {batch}")
+    if problem is not None:
+        require_minibatch_problem(batch, problem)
 
 
 def warn_gamma(gamma, problem, name: str) -> None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits, require
+from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits
 from reference_impl.algorithms.gd import check_step, warn_step
 from reference_impl.compressors.qsgd import MAX_LEVELS, QSGD
-from reference_impl.validation import require_int_in_range
+from reference_impl.validation import require_int_in_range, require_minibatch_problem
 
 
 class QSGDState(NamedTuple):
@@ -34,12 +34,9 @@ def check_levels(levels) -> None:
 
 def check_batch_size(batch, problem) -> None:
     """batch is None (exact gradients) or an integer >= 1 on a problem with stochastic gradients."""
-    if batch is None:
-        return
-    require_int_in_range("batch", batch, 1, spec="None or an integer >= 1")
+    require_int_in_range("batch", batch, 1, allow_none=True, spec="None or an integer >= 1")
     if problem is not None:
-        require(hasattr(problem, "stochastic_worker_grads"),
-                f"batch={batch} needs stochastic gradients, which {problem.name} does not provide")
+        require_minibatch_problem(batch, problem, replace=True)
 
 
 def worker_gradients(problem, xp, x, rng, batch):
