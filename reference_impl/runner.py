@@ -165,6 +165,7 @@ class RunSession:
 
     resume: bool = False
     progress: bool | None = None      # None: each call's own ``progress`` argument decides
+    commit: str | None = None         # recorded for every run inside (None: ``git_commit()`` per run)
     records: list = dataclasses.field(default_factory=list)
 
     @property
@@ -176,10 +177,13 @@ _SESSION: contextvars.ContextVar[RunSession | None] = contextvars.ContextVar("ru
 
 
 @contextlib.contextmanager
-def session(resume: bool = False, progress: bool | None = None) -> Iterator[RunSession]:
+def session(resume: bool = False, progress: bool | None = None, commit: str | None = None) -> Iterator[RunSession]:
     """Every :func:`run` inside resumes (when ``resume``) and shows bars as ``progress`` says
-    (``None``: as each call asks). The yielded :class:`RunSession` lists the runs (``records``)."""
-    s = RunSession(resume=bool(resume), progress=progress)
+    (``None``: as each call asks). ``commit``: the commit recorded for (and compared by) every run
+    inside, e.g. the one the figure started at: modules are imported once, so a commit made while
+    a long figure runs does not change the code that runs it. The yielded :class:`RunSession`
+    lists the runs (``records``)."""
+    s = RunSession(resume=bool(resume), progress=progress, commit=commit)
     token = _SESSION.set(s)
     try:
         yield s
@@ -291,7 +295,7 @@ def run(algorithm: Algorithm, problem, iterations: int, *, xp: Backend = NUMPY, 
     meta = dict(algorithm=algorithm.name, params={k: _jsonable(v) for k, v in algorithm.params.items()},
                 problem=problem.name, N=problem.N, d=problem.d, L=float(problem.L), mu=float(problem.mu),
                 iterations=iterations, seed=seed, backend=xp.name, device=device_description(xp),
-                commit=git_commit(), record_every=record_every, stop_dist=stop_dist,
+                commit=(ctx.commit if ctx and ctx.commit else git_commit()), record_every=record_every, stop_dist=stop_dist,
                 diverge_factor=diverge_factor, **_jsonable_dict(extra_meta or {}))
     meta["problem_digest"] = _problem_digest(x_star, f_star, problem)
     meta["run_key"] = _run_key(meta)

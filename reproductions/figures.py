@@ -189,7 +189,7 @@ def run_figure(figure_id: str | Figure, full: bool = False, out_root: Path | Non
                     seeds="derived from component names (reference_impl.runner.seed_from_names)",
                     resume=bool(resume), pid=os.getpid())
         start = time.perf_counter()
-        with session(resume=resume, progress=progress) as runs, terminate_as_exception():
+        with session(resume=resume, progress=progress, commit=meta["commit"]) as runs, terminate_as_exception():
             try:
                 results = fig.run(full, out)
             except (KeyboardInterrupt, Terminated) as exc:
