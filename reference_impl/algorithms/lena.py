@@ -34,6 +34,8 @@ Drifts (``drift``), computed at an upload and held until the next one; the serve
   the node (eq. (6), LENA-m, the default of the experiments); two vectors.
 * ``"uniform"``: the uniform average of the steps between uploads, eq. (7), computed on the server
   from v alone; one vector.
+* ``"fixed"``: the constant ``q_value`` in every coordinate, from ``q^{-1}`` on ("any arbitrary choice
+  of q", Section 3); used by the claim checks, not by the experiments.
 
 Other options: ``triggers_needed = K`` uploads only once the condition has held K times since the
 last upload (Section 5.1's "upload once the condition in line 8 is satisfied for 3 times": K = 3);
@@ -61,10 +63,13 @@ from reference_impl.algorithms.base import Algorithm, StepInfo, full_precision_b
 from reference_impl.algorithms.bidirectional import check_batch, check_batch_problem, local_gradients
 
 DRIFTS = ("zero", "gradient", "v", "momentum", "uniform")
+#: ``"fixed"``: q is the constant ``q_value`` (an "arbitrary choice of q", Section 3), not in DRIFTS
+ALL_DRIFTS = DRIFTS + ("fixed",)
 #: vectors sent per upload for each drift (v, plus q when the server cannot compute q itself)
-VECTORS_PER_UPLOAD = {"zero": 1, "gradient": 2, "v": 1, "momentum": 2, "uniform": 1}
+VECTORS_PER_UPLOAD = {"zero": 1, "gradient": 2, "v": 1, "momentum": 2, "uniform": 1, "fixed": 1}
 #: the labels of Figure 4 (c), (d): LENA-0, LENA-g, LENA-v, LENA-m (and LENA-u for eq. (7))
-SHORT_NAMES = {"zero": "0", "gradient": "g", "v": "v", "momentum": "m", "uniform": "u"}
+SHORT_NAMES = {"zero": "0", "gradient": "g", "v": "v", "momentum": "m", "uniform": "u", "fixed": "c"}
+THRESHOLDS = ("printed", "alpha_squared")
 TRIGGER_NORMS = ("current", "previous")
 TRIGGER_REFERENCES = ("v_prev", "drift")
 UNIFORM_FORMULAS = ("corrected", "printed")
@@ -94,12 +99,13 @@ def _finite(x) -> bool:
 
 
 def check_lena_params(alpha, beta, drift, gamma, triggers_needed, trigger_norm, trigger_reference,
-                      uniform_formula) -> None:
+                      uniform_formula, threshold="printed") -> None:
     require(_is_real(alpha) and _finite(alpha) and alpha > 0,
             f"step size alpha must be a finite real number in (0, inf), got {alpha!r}")
     require(_is_real(beta) and _finite(beta) and beta >= 0,
             f"beta must be a finite real number in [0, inf), got {beta!r}")
-    require(drift in DRIFTS, f"drift must be one of {DRIFTS}, got {drift!r}")
+    require(drift in ALL_DRIFTS, f"drift must be one of {ALL_DRIFTS}, got {drift!r}")
+    require(threshold in THRESHOLDS, f"threshold must be one of {THRESHOLDS}, got {threshold!r}")
     require(_is_real(gamma) and _finite(gamma) and 0 < gamma <= 1,
             f"momentum gamma must be a real number in (0, 1], got {gamma!r}")
     require(isinstance(triggers_needed, (int, np.integer)) and not isinstance(triggers_needed, bool)
@@ -134,7 +140,8 @@ def select_rows(xp, mask: np.ndarray, a, b):
 
 
 def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=None, compressor=None,
-         trigger_norm="current", trigger_reference="v_prev", uniform_formula="corrected") -> Algorithm:
+         trigger_norm="current", trigger_reference="v_prev", uniform_formula="corrected", threshold="printed",
+         q_value=0) -> Algorithm:
     """LENA (Algorithm 1 of 003) with step ``alpha`` and significance threshold ``beta``.
 
     Args:
@@ -148,9 +155,14 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
         batch: None (exact local gradients) or the minibatch size (without replacement).
         compressor: None, or a compressor applied to the uploaded ``u`` (quantization extension).
         trigger_norm, trigger_reference, uniform_formula: the readings described in the module docstring.
+        threshold: ``"printed"`` (``beta ||g||^2``) or ``"alpha_squared"`` (``beta alpha^2 ||g||^2``: the
+            memory then scales with the step size, as the error-feedback proofs need; see
+            ``lena.proposition-1-c2`` in :mod:`theory.claims.lena`).
+        q_value: the constant drift of ``drift="fixed"`` (a number, every coordinate).
     """
     check_lena_params(alpha, beta, drift, gamma, triggers_needed, trigger_norm, trigger_reference,
-                      uniform_formula)
+                      uniform_formula, threshold)
+    require(_is_real(q_value) and _finite(q_value), f"q_value must be a finite real number, got {q_value!r}")
     check_batch(batch)
     if compressor is not None:
         require(callable(compressor) and hasattr(compressor, "constant"),
@@ -168,7 +180,8 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
                 "step size of Proposition 1 (003)")
         M, d = problem.N, problem.d
         zeros = xp.zeros((M, d))
-        return LenaState(0, problem.x0(xp), zeros, xp.copy(zeros), xp.copy(zeros),
+        q0 = xp.copy(zeros) if drift != "fixed" else zeros + xp.scalar(q_value)
+        return LenaState(0, problem.x0(xp), zeros, xp.copy(zeros), q0,
                          xp.copy(zeros) if drift == "momentum" else None,
                          xp.copy(zeros) if trigger_norm == "previous" else None,
                          np.zeros(M, dtype=np.int64), np.full(M, -1, dtype=np.int64))
@@ -183,8 +196,9 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
         g_ref = G if trigger_norm == "current" else state.g_prev
         lhs = xp.sqnorm(diff, axis=1)
         rhs = xp.sqnorm(g_ref, axis=1)
-        if beta != 1:
-            rhs = xp.scalar(beta) * rhs
+        scale = beta * alpha * alpha if threshold == "alpha_squared" else beta
+        if scale != 1:
+            rhs = xp.scalar(scale) * rhs
         held = host_mask(lhs >= rhs)
         count = state.count + held.astype(np.int64)
         up = count >= K
@@ -214,6 +228,8 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
             q_new = v
         elif drift == "momentum":
             q_new = mom
+        elif drift == "fixed":
+            q_new = xp.zeros((M, d)) + xp.scalar(q_value)
         else:  # uniform average since the last upload, eq. (7), from v and the old drift alone
             n = np.where(state.last >= 0, state.k - state.last, state.k + 1).astype(np.int64)
             n_b = xp.asarray(n[:, None])
@@ -234,4 +250,4 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
     return Algorithm(name, init, step,
                      dict(alpha=alpha, beta=beta, drift=drift, gamma=gamma, triggers_needed=K, batch=batch,
                           compressor=compressor, trigger_norm=trigger_norm, trigger_reference=trigger_reference,
-                          uniform_formula=uniform_formula))
+                          uniform_formula=uniform_formula, threshold=threshold, q_value=q_value))
