@@ -151,8 +151,8 @@ def make_quadratic(d: int, N: int, kappa: float, rng: np.random.Generator, *, L:
     """Quadratic with condition number exactly ``kappa``: every worker has Hessian ``R diag(lam) R^T``
     (log-spaced spectrum from ``L/kappa`` to ``L``, random rotation R), worker-specific linear terms
     ``b_i = A (x_true + heterogeneity * delta_i)`` with the ``delta_i`` summing to zero."""
-    require_int_in_range("dimension d", d, 2)
-    require_int_in_range("number of workers N", N, 1)
+    d = require_int_in_range("dimension d", d, 2)
+    N = require_int_in_range("number of workers N", N, 1)
     require(N * d * d <= MAX_ENTRIES, f"the N Hessians (N d^2 = {N * d * d} entries) must fit in memory: "
                                       f"N d^2 must be <= {MAX_ENTRIES}, got d={d}, N={N}")
     require_real("condition number kappa", kappa, low=1)

@@ -72,7 +72,7 @@ from reference_impl.compressors.sparsification import Identity, RandK, TopK
 from reference_impl.compressors.uniform import UniformQuantizer
 
 # -- hypothesis profiles ----------------------------------------------------------------------------------
-settings.register_profile("ci", max_examples=45, derandomize=True, deadline=None, database=None,
+settings.register_profile("ci", max_examples=100, derandomize=True, deadline=None, database=None,
                           suppress_health_check=list(HealthCheck), print_blob=False)
 settings.register_profile("full", max_examples=600, derandomize=False, deadline=None, database=None,
                           suppress_health_check=list(HealthCheck), print_blob=True)
@@ -118,7 +118,7 @@ def _bad_input_summary(request):
 NAN, INF = float("nan"), float("inf")
 NONFINITE = st.sampled_from([NAN, INF, -INF, np.float64(NAN), np.float32(INF), np.float64(-INF)])
 TOO_BIG_FOR_FLOAT = st.sampled_from([10**400, -10**400, Fraction(10**400, 3)])
-WRONG_TYPE = st.sampled_from(["0.1", "1", "abc", "", b"1", [0.1], (1,), {}, complex(1, 1), np.array([0.5, 1.0]),
+WRONG_TYPE = st.sampled_from(["0.1", "1", "abc", "", b"1", [0.1], (1,), {}, complex(1, 1), np.array([0.5, 1.0, 2.0]),
                               object])
 BOOLS = st.sampled_from([True, False, np.True_, np.False_])
 NONE = st.just(None)
@@ -234,6 +234,11 @@ KINDS: dict[str, Kind] = {
     "unit_co": _real_kind("a real number in [0, 1)", lo=0, hi=1, lo_open=False),
     "real_ge1": _real_kind("a finite real number >= 1", lo=1, lo_open=False),
     "real": _real_kind("a finite real number"),
+    "radius": Kind("a finite number >= 0, or one per row (N = 2)",
+                   _real_kind("", lo=0, lo_open=False).bad
+                   | st.sampled_from([np.array([0.5]), np.array([NAN, 1.0]), np.array([-1.0, 1.0]),
+                                      np.array([INF, 1.0]), np.array(["1", "2"]), np.zeros((2, 1))]),
+                   _real_kind("", lo=0, lo_open=False).odd | st.sampled_from([np.array([0.5, 1.0]), np.zeros(2)])),
     "pos_int": _int_kind("an integer >= 1"),
     "pos_int_opt": _int_kind("None or an integer >= 1", optional=True),
     "int_ge2": _int_kind("an integer >= 2", lo=2),
@@ -335,9 +340,9 @@ COMPRESSORS: dict[str, dict] = {
     "qsgd.QSGD": {"init": {"levels": ("pos_int", 2)}},
     "fcc.FCC": {"init": {"compressor": ("comp_contractive", TOP1), "rounds": ("pos_int", 2)}},
     "fcc.ScaledUnbiased": {"init": {"compressor": ("comp_unbiased", RandK(1))}},
-    "uniform.UniformQuantizer": {"init": {}, "call": {"sigma": ("pos_real", 0.1), "radius": ("nonneg_real", 10.0)}},
+    "uniform.UniformQuantizer": {"init": {}, "call": {"sigma": ("pos_real", 0.1), "radius": ("radius", 10.0)}},
     "uniform.StochasticLatticeQuantizer": {"init": {}, "call": {"eps_sq": ("pos_real", 0.01),
-                                                                "radius": ("nonneg_real", 10.0)}},
+                                                                "radius": ("radius", 10.0)}},
 }
 
 
@@ -459,6 +464,9 @@ def _spec_for(qualname: str, fn, table: dict) -> dict[str, tuple[str, Any]] | No
     if missing:
         UNCOVERED[qualname] = f"no table entry and no guessable valid value for {missing}"
         return None
+    if not spec:
+        GENERIC[qualname] = ["no parameters: only its baseline call is run"]
+        return spec
     if not any(kind in KINDS for kind, _ in spec.values()):
         UNCOVERED[qualname] = "no table entry and no numeric or known parameter to draw"
         return None
@@ -602,6 +610,12 @@ def _compressor_cases():
     return cases
 
 
+def _with_parameters(cases, key=None):
+    """The cases with at least one parameter to draw (a factory without parameters has nothing to refuse)."""
+    return [c for c in cases if _drawable(c.values[2] if key is None else
+                                          {**c.values[2][key], **c.values[2].get("call", {})})]
+
+
 def _problem_cases():
     cases = []
     for name, fn in sorted(PROBLEM_FACTORY_OBJECTS.items()):
@@ -639,7 +653,7 @@ def test_compressor_baseline_runs(qual, cls, entry):
     run_compressor(cls, _baseline(entry["init"]), _baseline(entry.get("call", {})))
 
 
-@pytest.mark.parametrize("qual, cls, entry", COMPRESSOR_CASES)
+@pytest.mark.parametrize("qual, cls, entry", _with_parameters(COMPRESSOR_CASES, "init"))
 @settings(PROFILE)
 @given(data=st.data())
 def test_compressor_factory_bad_input(qual, cls, entry, data):

@@ -54,7 +54,8 @@ def _lattice_radius_sq(radius, sigma_like, h, error_name: str = "quantization er
 def _check_radius(radius, N: int) -> None:
     """The receiver's ball radius: a finite number >= 0, or one per row (an array of N numbers)."""
     r = np.array(np.nan)
-    if is_real(radius) or (hasattr(radius, "shape") and tuple(radius.shape) == (N,)):
+    numeric = getattr(getattr(radius, "dtype", None), "kind", "f") not in "SUVb"   # not strings, bytes, bools
+    if is_real(radius) or (numeric and hasattr(radius, "shape") and tuple(radius.shape) == (N,)):
         try:
             r = np.asarray(radius, dtype=float)
         except (TypeError, ValueError, OverflowError):
