@@ -162,7 +162,7 @@ def cmd_check(args) -> int:
     except NotCheckable as exc:
         return _report_not_checkable(args, claim, params, f"no check is registered: {exc}")
     except Undecidable as exc:
-        return _report_not_checkable(args, claim, params, f"undecidable in float64 here: {exc}")
+        return _report_not_checkable(args, claim, params, f"undecidable at these parameters: {exc}")
     if claim.status == "not-checkable":
         reason = claim.notes or "the statement is not checkable as printed"
         return _report_not_checkable(args, claim, params, reason, result)

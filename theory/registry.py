@@ -203,9 +203,9 @@ class Claim:
     def run_check(self, given: Mapping[str, str] | None = None) -> CheckResult:
         """Run the check at the defaults overridden by ``given``.
 
-        Raises :class:`BadParameter` for bad input (also when the parameters make the check build an
-        invalid configuration: a ValueError from a factory), :class:`Undecidable` when float64 cannot
-        decide (overflow / invalid-value / divide-by-zero warnings, OverflowError, FloatingPointError,
+        Raises :class:`BadParameter` for bad input, :class:`Undecidable` when the check cannot run at
+        these legal parameters (a ValueError from a factory, e.g. a lattice code beyond int64) or
+        float64 cannot decide (overflow / invalid-value / divide-by-zero warnings, OverflowError, FloatingPointError,
         sympy's PrecisionExhausted, or a non-finite number among the compared values), and lets any
         other exception through (an internal error). Other warnings are kept in ``result.warnings``.
         """
@@ -225,8 +225,9 @@ class Claim:
             except (OverflowError, FloatingPointError, PrecisionExhausted) as exc:
                 raise Undecidable(f"float64 cannot evaluate the check at these parameters "
                                   f"({type(exc).__name__}: {exc or 'precision exhausted'})") from exc
-            except ValueError as exc:
-                raise BadParameter(f"claim {self.id}: these parameters give an invalid configuration: {exc}") from exc
+            except ValueError as exc:  # legal parameters the check's machinery cannot run at (e.g. a
+                # lattice code whose level count exceeds int64): not the user's error, not a verdict
+                raise Undecidable(f"the check cannot run at these parameters: {exc}") from exc
         trouble = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)
                    and _FLOAT_TROUBLE.search(str(w.message))]
         if trouble:
