@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import math
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -512,13 +511,11 @@ def convex_table(datasets: Sequence[str] = DATASETS, algorithms: Sequence[str] =
 
 
 def load_full_table(root: str | Path | None = None) -> dict | None:
-    """The stored full-mode table (``results/full/mcm-convex-table/summary.json``), or None."""
-    from reproductions.figures import RESULTS
+    """The stored full-mode table (``results/full/mcm-convex-table/summary.json``), or None (also
+    when that summary records an interrupted or failed run)."""
+    from reproductions.figures import RESULTS, load_summary
 
-    path = Path(root or RESULTS) / "full" / "mcm-convex-table" / "summary.json"
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text())
+    return load_summary(Path(root or RESULTS) / "full" / "mcm-convex-table" / "summary.json")
 
 
 def fstar_offset_fit(rows: Mapping[str, dict], paper: Mapping[str, float]) -> dict:
