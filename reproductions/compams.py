@@ -241,7 +241,7 @@ def quick_claims_experiment(density: float = 0.01) -> dict:
 # The speedup figure (published rate in T and linear speedup in n)
 # =============================================================================================
 @single_threaded
-def speedup_sweep(eps: float, *, c: float = 0.5, runs: int = 3, Ts: Sequence[int] = (200, 400, 800, 1600),
+def speedup_sweep(eps: float, *, c: float = 0.45, runs: int = 3, Ts: Sequence[int] = (200, 400, 800, 1600),
                   ns: Sequence[int] = (1, 2, 4, 8, 16), T_for_n: int = 800, n_for_T: int = 4) -> dict:
     """(1/T) sum_t ||grad f(theta_t)||^2 of COMP-AMS (Top-2 of d = 20, EF, batch 1) on the nonconvex logistic
     problem, eta = c sqrt(n/(T d)), against T (n = ``n_for_T``) and against n (T = ``T_for_n``); fitted slopes."""
