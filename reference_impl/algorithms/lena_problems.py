@@ -95,6 +95,13 @@ class ScalarProblem(DistributedProblem):
         return sum((self._dphi(x - a) for a in self.a), Fraction(0)) / self.N
 
 
+def _top_gram_eig(X: np.ndarray) -> float:
+    """lambda_max(X^T X / n), from the smaller of the two Gram matrices (same nonzero spectrum)."""
+    n = X.shape[0]
+    gram = X @ X.T if n < X.shape[1] else X.T @ X
+    return float(np.linalg.eigvalsh(gram / n)[-1])
+
+
 class OneVsAllLogistic(DistributedProblem):
     """One-versus-all ridge logistic regression over ``C`` classes (see the module docstring).
 
@@ -119,8 +126,7 @@ class OneVsAllLogistic(DistributedProblem):
             self.Xp[m, :n] = f
             self.Y[m, :n] = np.where(np.arange(self.C)[None, :] == np.asarray(y)[:, None], 1.0, -1.0)
             self.wts[m, :n] = 1.0 / n
-        tops = np.array([np.linalg.eigvalsh(self.Xp[m, :n].T @ self.Xp[m, :n] / n)[-1]
-                         for m, n in enumerate(self.sizes)])
+        tops = np.array([_top_gram_eig(self.Xp[m, :n]) for m, n in enumerate(self.sizes)])
         self.L_i = tops / 4 + self.lam
         self.L = float(self.L_i.max())
         self.mu = self.lam
