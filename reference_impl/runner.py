@@ -365,17 +365,18 @@ def run(algorithm: Algorithm, problem, iterations: int, *, xp: Backend = NUMPY, 
         status, stop_reason = FAILED, f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        bar.close()
-        meta["wall_time_s"] = time.perf_counter() - start
-        meta["completed_iterations"] = rows[-1][0] if rows else 0
-        meta["status"] = status
-        meta["stop_reason"] = stop_reason
-        if status == INTERRUPTED:
-            meta["signal"] = stop_reason
-        if status == FAILED:
-            meta["error"] = stop_reason
-        rec.close(meta)
-        _log(ctx, csv_path, meta, reused=False)
+        with _signals_deferred():       # a second Ctrl-C / SIGTERM waits until the files are written
+            bar.close()
+            meta["wall_time_s"] = time.perf_counter() - start
+            meta["completed_iterations"] = rows[-1][0] if rows else 0
+            meta["status"] = status
+            meta["stop_reason"] = stop_reason
+            if status == INTERRUPTED:
+                meta["signal"] = stop_reason
+            if status == FAILED:
+                meta["error"] = stop_reason
+            rec.close(meta)
+            _log(ctx, csv_path, meta, reused=False)
     return _history(rows, meta)
 
 

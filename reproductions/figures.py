@@ -39,8 +39,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from reference_impl.runner import (COLUMNS, FINISHED, Terminated, git_commit, load_csv, session,
-                                   terminate_as_exception)
+from reference_impl.runner import (COLUMNS, FINISHED, Terminated, _signals_deferred, git_commit, load_csv,
+                                   session, terminate_as_exception)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
@@ -217,8 +217,9 @@ def _write_summary(path: Path, meta: dict, results, records: list, out: Path, st
     run_list = [dict(r, csv=_relative(r["csv"], out)) for r in records if r["csv"]]
     text = json.dumps(dict(meta=meta, results=results, runs=run_list), indent=2, default=_json_default)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with _signals_deferred():           # a second Ctrl-C / SIGTERM waits until the summary is written
+        tmp.write_text(text)
+        os.replace(tmp, path)
 
 
 def _relative(p: str, out: Path) -> str:

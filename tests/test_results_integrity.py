@@ -327,3 +327,33 @@ def test_data_folder_resolution(monkeypatch, tmp_path):
     monkeypatch.setenv(D.ENV_VAR, str(tmp_path / "x"))
     assert D.data_dir() == tmp_path / "x"
 
+
+
+def test_progress_bar_in_a_terminal_unless_no_progress(tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    def in_terminal(*extra):
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: stdout and stderr are the terminal
+            os.execv(sys.executable, [sys.executable, str(HERE), "cli", "run", FIGURE_ID, "--out",
+                                      str(tmp_path / "res"), *extra])
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))   # tqdm needs a width
+        out = bytearray()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out.extend(chunk)
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+    code, text = in_terminal()
+    assert code == 0 and f"0/{ITERATIONS}" in text and "it/s" in text, text[-2000:]
+    code, text = in_terminal("--no-progress")
+    assert code == 0 and "it/s" not in text and "results: " in text, text[-2000:]
