@@ -53,7 +53,8 @@ resumable: :func:`reproductions.figures.run_figure` opens a :func:`session` arou
 ``run`` / ``run_many`` call with a ``csv_path`` / ``out_dir`` inside takes part (new call sites
 should simply keep passing ``csv_path``). :func:`session` also collects one record per run
 (path, status, reused) for the figure's summary, and can switch the progress bars on or off for
-every run inside it.
+every run inside it. Files a figure writes itself (tables, curves) should go through
+:func:`atomic_write` (temporary file renamed at the end), like the runs' CSVs.
 """
 from __future__ import annotations
 
@@ -435,6 +436,24 @@ class _Recorder:
                 os.replace(self.part, partial)
                 meta["partial_csv"] = partial.name
             _atomic_write_json(sidecar_path(p), meta)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w", **open_kwargs) -> Iterator[Any]:
+    """``open(path, mode)`` for results written outside :func:`run` (tables, curves): the data goes
+    to ``<path>.<pid>.part`` and is renamed to ``path`` only when the block ends normally (the
+    temporary file is removed otherwise), so a partial file never sits under the final name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        with tmp.open(mode, **open_kwargs) as fh:
+            yield fh
+        with _signals_deferred():
+            os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
 
 
 def sidecar_path(csv_path: str | Path) -> Path:

@@ -262,7 +262,8 @@ def load_summary(figure_or_path: str | Path, full: bool = True, root: Path | Non
 # ---------------------------------------------------------------------------------------------
 def plot_figure(figure_id: str | Figure, results: str | Path, out_dir: str | Path | None = None) -> list[Path]:
     """Draw a figure from its results folder with the figure's ``plot`` hook (default
-    :func:`plot_loss_curves`); returns the files written (PNG and SVG), empty when nothing to draw."""
+    :func:`plot_loss_curves`, else :func:`plot_numeric_tables`); returns the files written (PNG and
+    SVG), empty when there is nothing to draw."""
     fig = get_figure(figure_id)
     out = Path(out_dir) if out_dir is not None else (Path(results).parent if Path(results).is_file() else Path(results))
     out.mkdir(parents=True, exist_ok=True)
@@ -295,7 +296,7 @@ def plot_loss_curves(summary_or_results_dir: str | Path, out_dir: str | Path, *,
                      title: str | None = None, max_points: int = 2000) -> list[Path]:
     """The generic figure: ``loss - f*`` of every runner CSV of the folder against iterations (left)
     and against total bits, uplink + downlink (right), log scale; ``<name>.png`` and ``<name>.svg``.
-    Matplotlib's Agg canvas, no pyplot state. Returns [] when the folder has no runner CSV."""
+    Matplotlib's Agg canvas, no pyplot state. Without runner CSVs: :func:`plot_numeric_tables`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
 
@@ -303,7 +304,7 @@ def plot_loss_curves(summary_or_results_dir: str | Path, out_dir: str | Path, *,
     folder = results.parent if results.is_file() else results
     csvs = _runner_csvs(results)
     if not csvs:
-        return []
+        return plot_numeric_tables(folder, out_dir, name=name, title=title)
     fig = MplFigure(figsize=(11, 4.2), layout="constrained")
     FigureCanvasAgg(fig)
     ax_k, ax_b = fig.subplots(1, 2)
@@ -325,6 +326,10 @@ def plot_loss_curves(summary_or_results_dir: str | Path, out_dir: str | Path, *,
     if len(csvs) <= 16:
         ax_k.legend(fontsize=7)
     fig.suptitle(title or folder.name, fontsize=10)
+    return _save(fig, out_dir, name)
+
+
+def _save(fig, out_dir, name: str) -> list[Path]:
     written = []
     for ext in ("png", "svg"):
         target = Path(out_dir) / f"{name}.{ext}"
@@ -333,6 +338,48 @@ def plot_loss_curves(summary_or_results_dir: str | Path, out_dir: str | Path, *,
         os.replace(tmp, target)
         written.append(target)
     return written
+
+
+def _numeric_table(p: Path):
+    """(header, 2-D float array) of a CSV whose header names columns and whose rows are all numbers."""
+    try:
+        with p.open() as fh:
+            header = fh.readline().strip().split(",")
+        data = np.loadtxt(p, delimiter=",", skiprows=1, ndmin=2)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if data.shape[0] < 2 or data.shape[1] != len(header) or len(header) < 2:
+        return None
+    return header, data
+
+
+def plot_numeric_tables(folder: str | Path, out_dir: str | Path, *, name: str = "figure", title: str | None = None,
+                        max_panels: int = 6) -> list[Path]:
+    """The fallback when a folder has no runner CSV: every all-numeric CSV (up to ``max_panels``),
+    its other columns against its first, one panel each (log y when positive). [] when none."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as MplFigure
+
+    folder = Path(folder)
+    tables = [(p, t) for p in sorted(folder.rglob("*.csv")) if (t := _numeric_table(p)) is not None][:max_panels]
+    if not tables:
+        return []
+    fig = MplFigure(figsize=(5.5 * min(len(tables), 3), 4.2 * ((len(tables) + 2) // 3)), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = np.atleast_1d(fig.subplots((len(tables) + 2) // 3, min(len(tables), 3))).ravel()
+    for ax, (p, (header, data)) in zip(axes, tables):
+        for j in range(1, data.shape[1]):
+            ax.plot(data[:, 0], data[:, j], lw=1, label=header[j])
+        if np.all(data[:, 1:][np.isfinite(data[:, 1:])] > 0):
+            ax.set_yscale("log")
+        ax.set_xlabel(header[0])
+        ax.set_title(str(p.relative_to(folder)), fontsize=8)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+    for ax in axes[len(tables):]:
+        ax.set_visible(False)
+    fig.suptitle(title or folder.name, fontsize=10)
+    return _save(fig, out_dir, name)
 
 
 def _json_default(obj):

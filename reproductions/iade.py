@@ -18,7 +18,7 @@ from reference_impl.algorithms.iade import iade
 from reference_impl.algorithms.iade_sgd import iade_sgd
 from reference_impl.backends import NUMPY
 from reference_impl.problems import LeastSquaresProblem, LogisticProblem, make_quadratic, split_rows
-from reference_impl.runner import run, seed_from_names
+from reference_impl.runner import atomic_write, run, seed_from_names
 from reproductions.figures import Figure
 from theory import iade as T
 
@@ -171,8 +171,9 @@ def iade_sgd_rate(full: bool = False, out_dir: str | Path | None = None) -> dict
                       for k in ks])
     if out_dir:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
-        np.savetxt(Path(out_dir) / "iade_sgd_mean_sq_dist.csv", np.c_[ks, res["mean"], res["stderr"], bound],
-                   delimiter=",", header="k,mean_sq_dist,stderr,theorem52_bound", comments="")
+        with atomic_write(Path(out_dir) / "iade_sgd_mean_sq_dist.csv") as fh:
+            np.savetxt(fh, np.c_[ks, res["mean"], res["stderr"], bound],
+                       delimiter=",", header="k,mean_sq_dist,stderr,theorem52_bound", comments="")
     return dict(res, measured_rate=rate, bound=bound, runs=runs, K=K)
 
 

@@ -56,7 +56,7 @@ import numpy as np
 from reference_impl.algorithms.base import TheoryRangeWarning
 from reference_impl.backends import NUMPY
 from reference_impl.problems import DistributedProblem, LeastSquaresProblem, LogisticProblem, QuadraticProblem
-from reference_impl.runner import seed_from_names
+from reference_impl.runner import atomic_write, seed_from_names
 from reproductions.figures import Figure
 
 PAPER = "neolithic"
@@ -507,15 +507,16 @@ def synthetic_comparison(problems: dict[str, tuple] | None = None, methods: Sequ
 def _write_synthetic_csv(out: Path, pname: str, rows: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     slug = _slug(pname)
-    with open(out / f"synthetic_{slug}_summary.csv", "w") as fh:
+    with atomic_write(out / f"synthetic_{slug}_summary.csv") as fh:
         fh.write("method,gamma,gamma_L,error,final_error,ratio,final_ratio\n")
         for m, r in rows.items():
             fh.write(f"{m},{r['gamma']:.6g},{r['gamma_L']:.6g},{r['error']:.6g},{r['final_error']:.6g},"
                      f"{r['ratio']:.6g},{r['final_ratio']:.6g}\n")
     for m, r in rows.items():
         keep = curve_points(len(r["rounds"]))
-        np.savetxt(out / f"synthetic_{slug}_{_slug(m)}_curve.csv", np.c_[r["rounds"][keep], r["grad_sq"][keep]],
-                   delimiter=",", header="rounds,grad_sq", comments="")
+        with atomic_write(out / f"synthetic_{slug}_{_slug(m)}_curve.csv") as fh:
+            np.savetxt(fh, np.c_[r["rounds"][keep], r["grad_sq"][keep]], delimiter=",", header="rounds,grad_sq",
+                       comments="")
 
 
 def curve_points(length: int, at_most: int = 400) -> np.ndarray:
@@ -1062,7 +1063,7 @@ def transient_experiment(full: bool = False, workers: int | None = None, out_dir
     if out_dir:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        with open(out / "transient_records.csv", "w") as fh:
+        with atomic_write(out / "transient_records.csv") as fh:
             fh.write("method,n,k,delta,R,T,error,stderr,psgd_error,psgd_stderr,ratio\n")
             for r in sweep["records"] + ef21["records"]:
                 fh.write(f"{r['method']},{r['n']},{r['k']},{r['delta']:.6g},{r['R']},{r['T']},{r['error']:.6g},"
@@ -1094,7 +1095,7 @@ def r_sweep_config(full: bool) -> dict:
 def _figure_r_sweep(full: bool, out: Path) -> dict:
     res = r_sweep(**r_sweep_config(full))
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "r_sweep.csv", "w") as fh:
+    with atomic_write(out / "r_sweep.csv") as fh:
         fh.write("lr_rule,ratio,R,iterations,test_accuracy,test_accuracy_std,train_accuracy,train_loss\n")
         for rule, by_ratio in res["table"].items():
             for ratio, rows in by_ratio.items():

@@ -277,9 +277,13 @@ def test_plot_fallback(tmp_path):
     written = plot_figure(integrity_figure(), tmp_path / "res", tmp_path / "plots")
     assert [p.name for p in written] == ["figure.png", "figure.svg"]
     assert written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in written[1].read_bytes()[:400]
+    other = Figure("x", "t", "t", "none", _figure_run)
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert plot_figure(Figure("x", "t", "t", "none", _figure_run), empty) == []
+    (empty / "labels.csv").write_text("method,error\nA,1\nB,2\n")      # not all numeric: not drawn
+    assert plot_figure(other, empty) == []
+    (empty / "curve.csv").write_text("k,err\n0,1\n1,0.5\n2,0.25\n")    # a numeric table: drawn
+    assert [p.name for p in plot_figure(other, empty)] == ["figure.png", "figure.svg"]
 
 
 def _repro(args, data_dir):

@@ -226,3 +226,18 @@ def test_run_many_is_backward_compatible_and_resumable(tmp_path, quad):
     assert set(out) == {"a", "b"} and (tmp_path / "a.csv").is_file()
     again = R.run_many(runs, tmp_path, resume=True)
     assert all(h.meta.get("reused") for h in again.values())
+
+
+def test_atomic_write(tmp_path):
+    target = tmp_path / "sub" / "t.csv"
+    with pytest.raises(RuntimeError):
+        with R.atomic_write(target) as fh:
+            fh.write("a,b\n")
+            assert not target.exists()
+            raise RuntimeError
+    assert not target.exists() and not list((tmp_path / "sub").iterdir())
+    with R.atomic_write(target) as fh:
+        np.savetxt(fh, np.eye(2), delimiter=",", header="a,b", comments="")
+    assert target.read_text() == "a,b\n1.000000000000000000e+00,0.000000000000000000e+00\n" \
+                                 "0.000000000000000000e+00,1.000000000000000000e+00\n"
+    assert [p.name for p in (tmp_path / "sub").iterdir()] == ["t.csv"]
