@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import math
 import time
 import warnings
 from pathlib import Path

@@ -437,7 +437,7 @@ def check_lemma1(p, mutant=None) -> CheckResult:
 
 
 _claim(id="compams.lemma-1", source=f"{DRAFT}, Lemma 1, eq. (3)",
-       statement=r"$-\eta_{t+1}\mathbb E[\langle\nabla f(\theta_t)|(\hat V_{t+1}+\epsilon I)^{-1/2}\bar g_t\rangle] \le "
+       statement=r"$-\eta_{t+1}\mathbb E[\langle\nabla f(\theta_t), (\hat V_{t+1}+\epsilon I)^{-1/2}\bar g_t\rangle] \le "
                  r"\frac{\eta_{t+1}}2\mathbb E\Vert\nabla f(\theta_t)\Vert^2 + q^2(1+\frac{G^2\eta_{t+1}}{2\epsilon n^2})$.",
        status="erratum", check=check_lemma1,
        params=(Param("eta", Fr(1, 10), 0, 10, low_open=True, help="step size eta_{t+1}"),
@@ -721,7 +721,7 @@ _L2_PARAMS = (Param("eta", Fr(1, 10), 0, 10, low_open=True), Param("eps", Fr(1, 
 
 _claim(id="compams.lemma-2", source=f"{DRAFT}, Lemma 2, eq. (7)",
        statement=r"$\mathbb E[f(\theta_{t+1})-f(\theta_t)] \le \frac{\eta_{t+1}}2\mathbb E\Vert\nabla f\Vert^2 + q^2(1+\frac{G^2\eta_{t+1}}"
-                 r"{2\epsilon n^2}) - \eta_{t+1}\beta_1\mathbb E\langle\nabla f(\theta_t)|(\hat V_t+\epsilon I)^{-1/2}m_t\rangle + "
+                 r"{2\epsilon n^2}) - \eta_{t+1}\beta_1\mathbb E\langle\nabla f(\theta_t), (\hat V_t+\epsilon I)^{-1/2}m_t\rangle + "
                  r"(\frac L2+\beta_1L)\Vert\theta_t-\theta_t\Vert^2 + \eta_{t+1}G^2\mathbb E\sum_j[(\hat v^j_{t+1}+\epsilon)^{-1/2}"
                  r"-(\hat v^j_t+\epsilon)^{-1/2}]$.",
        status="erratum", check=check_lemma2, params=_L2_PARAMS,
@@ -793,7 +793,7 @@ def check_eq9_11(p, mutant=None) -> CheckResult:
 
 
 _claim(id="compams.lemma-2-eq-9-11", source=f"{DRAFT}, Lemma 2 proof, eqs. (9)-(11)",
-       statement=r"$f(\theta_{t+1})\le f(\theta_t)+\langle\nabla f(\theta_t)|\theta_{t+1}-\theta_t\rangle+\frac L2\Vert\theta_{t+1}"
+       statement=r"$f(\theta_{t+1})\le f(\theta_t)+\langle\nabla f(\theta_t), \theta_{t+1}-\theta_t\rangle+\frac L2\Vert\theta_{t+1}"
                  r"-\theta_t\Vert^2$, with $\theta_{t+1}-\theta_t=-\eta_{t+1}(\hat V_{t+1}+\epsilon I)^{-1/2}m_{t+1}$, and its "
                  r"expectation.",
        status="verified-numeric", check=check_eq9_11,
@@ -816,8 +816,8 @@ def check_eq12_13(p, mutant=None) -> CheckResult:
 
 
 _claim(id="compams.lemma-2-eq-12-13", source=f"{DRAFT}, Lemma 2 proof, eqs. (12)-(13)",
-       statement=r"$\eta\langle\nabla f|D_{t+1}m_{t+1}\rangle = \eta\beta_1\langle\nabla f|D_tm_t\rangle + \eta(1-\beta_1)\langle\nabla f|"
-                 r"D_{t+1}\bar g_t\rangle + \eta\langle\nabla f|(D_{t+1}-D_t)m_{t+1}\rangle$.",
+       statement=r"$\eta\langle\nabla f, D_{t+1}m_{t+1}\rangle = \eta\beta_1\langle\nabla f, D_tm_t\rangle + \eta(1-\beta_1)\langle\nabla f, "
+                 r"D_{t+1}\bar g_t\rangle + \eta\langle\nabla f, (D_{t+1}-D_t)m_{t+1}\rangle$.",
        status="erratum", check=check_eq12_13,
        notes="After adding and subtracting D_t m_{t+1}, the momentum split must use D_t in both terms: the printed "
              "(13) writes D_{t+1} in the g_bar term, leaving eta (1 - beta_1) <grad f, (D_t - D_{t+1}) g_bar> unaccounted "
@@ -885,7 +885,7 @@ def check_eq16_17(p, mutant=None) -> CheckResult:
 
 
 _claim(id="compams.lemma-2-eq-16-17", source=f"{DRAFT}, Lemma 2 proof, (16)-(17) and the display before (18)",
-       statement=r"$-\beta_1\langle\nabla f(\theta_t)-\nabla f(\theta_{t-1})|(\hat V_t+\epsilon I)^{-1/2}m_t\rangle\le\frac{\beta_1L}"
+       statement=r"$-\beta_1\langle\nabla f(\theta_t)-\nabla f(\theta_{t-1}), (\hat V_t+\epsilon I)^{-1/2}m_t\rangle\le\frac{\beta_1L}"
                  r"{\eta_{t-1}}\Vert\theta_t-\theta_{t-1}\Vert^2$.",
        status="erratum", check=check_eq16_17,
        params=(Param("L", Fr(1), 0, 100, low_open=True), Param("beta_1", Fr(9, 10), 0, 1, low_open=True, high_open=True),
@@ -919,7 +919,7 @@ def check_eq20_21(p, mutant=None) -> CheckResult:
 
 
 _claim(id="compams.lemma-2-eq-21", source=f"{DRAFT}, Lemma 2 proof, eqs. (20)-(21)",
-       statement=r"$B_t = -\mathbb E\langle\nabla f|[(\hat V_{t+1}+\epsilon I)^{-1/2}-(\hat V_t+\epsilon I)^{-1/2}]m_{t+1}\rangle = "
+       statement=r"$B_t = -\mathbb E\langle\nabla f, [(\hat V_{t+1}+\epsilon I)^{-1/2}-(\hat V_t+\epsilon I)^{-1/2}]m_{t+1}\rangle = "
                  r"\mathbb E\sum_j\nabla^jf\,m^j_{t+1}[(\hat v^j_{t+1}+\epsilon)^{-1/2}-(\hat v^j_t+\epsilon)^{-1/2}]$.",
        status="erratum", check=check_eq20_21,
        notes="The minus sign of (20) is dropped in (21): the two sides are opposite (sympy remainder 2 sum_j ...).",
