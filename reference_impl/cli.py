@@ -329,7 +329,7 @@ exists, else ~/.cache/commeff-repro/data.
 exit codes: 0 completed, 2 bad input (unknown id, folder in use, missing or corrupt data file),
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); rerun with --resume to finish an interrupted run."""
     p = sub.add_parser("run", help="regenerate one figure: results, summary.json, figure.png/.svg",
-                       description="Regenerate one figure's results (per-run CSVs with JSON sidecars, "
+                       description="Regenerate one figure's results (per-run CSVs with JSON sidecars,\n"
                                    "summary.json) and draw it (figure.png, figure.svg) in its results folder.",
                        epilog=run_epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("figure_id", metavar="FIGURE_ID", help="a figure id from `repro list`")
