@@ -84,27 +84,28 @@ class QuadraticProblem(DistributedProblem):
     name = "quadratic"
 
     def __init__(self, A, b, *, mu=None, L=None, name: str | None = None) -> None:
-        A_obj, b_obj = np.asarray(A, dtype=object), np.asarray(b, dtype=object)
-        if A_obj.ndim != 3 or A_obj.shape[1] != A_obj.shape[2]:
-            raise ValueError(f"A must have shape (N, d, d), got {A_obj.shape}")
+        A_obj, b_obj = _object_array("A", A), _object_array("b", b)
+        if A_obj.ndim != 3 or A_obj.shape[1] != A_obj.shape[2] or 0 in A_obj.shape:
+            raise ValueError(f"A must have shape (N, d, d) with N, d >= 1, got {A_obj.shape}")
         if b_obj.shape != A_obj.shape[:2]:
             raise ValueError(f"b must have shape (N, d) = {A_obj.shape[:2]}, got {b_obj.shape}")
         require_positive_finite("mu", mu, allow_none=True)
         require_positive_finite("L", L, allow_none=True)
         self.N, self.d = A_obj.shape[0], A_obj.shape[1]
-        self._A_exact = _exact_entries("A_i", A_obj)
-        self._b_exact = _exact_entries("b_i", b_obj)
+        self._A_exact = _exact_entries("A", A_obj)
+        self._b_exact = _exact_entries("b", b_obj)
         self.A = self._A_exact.astype(np.float64)
         self.b = self._b_exact.astype(np.float64)
         if not np.allclose(self.A, np.transpose(self.A, (0, 2, 1))):
-            raise ValueError("every A_i must be symmetric")
+            raise ValueError("A: every A_i must be symmetric")
         eig_i = np.linalg.eigvalsh(self.A)
         self.L_i = eig_i[:, -1]
         mean_eig = np.linalg.eigvalsh(self.A.mean(axis=0))
         self.mu = mu if mu is not None else float(mean_eig[0])
         self.L = L if L is not None else float(self.L_i.max())
         if float(self.mu) <= 0:
-            raise ValueError(f"the average Hessian must be positive definite (mu > 0), got mu={self.mu}")
+            raise ValueError(f"A: the average Hessian (1/N) sum_i A_i must be positive definite (mu > 0), "
+                             f"got mu={self.mu}")
         if name:
             self.name = name
         self._cache: dict[str, Any] = {}
@@ -174,6 +175,13 @@ def make_quadratic(d: int, N: int, kappa: float, rng: np.random.Generator, *, L:
                                 name=f"quadratic(d={d}, N={N}, kappa={float(kappa):g})")
 
 
+def _object_array(name: str, value) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=object)
+    except ValueError as err:                    # a ragged nested list
+        raise ValueError(f"{name} must be a rectangular array of numbers ({err})") from None
+
+
 def _exact_entries(what: str, values: np.ndarray) -> np.ndarray:
     """The entries of a per-worker array (N, ...) as Fractions; NaN/inf or a non-number is refused,
     naming the worker and the row."""
@@ -200,23 +208,29 @@ class _PaddedDataProblem(DistributedProblem):
     """Shared machinery: worker data padded to (N, n_max, d) with per-row weights 1/n_i (0 on padding)."""
 
     def __init__(self, features: Sequence[np.ndarray], targets: Sequence[np.ndarray], lam: float,
-                 name: str) -> None:
-        if len(features) != len(targets) or not len(features):
-            raise ValueError("features and targets must be non-empty lists of equal length (one per worker)")
+                 name: str, target_name: str = "targets") -> None:
+        tn = target_name
+        require(_is_worker_list(features) and _is_worker_list(targets) and len(features) == len(targets)
+                and len(features) > 0,
+                f"features and {tn} must be non-empty lists of equal length (one array per worker), "
+                f"got {type(features).__name__} / {type(targets).__name__}")
         features = [require_finite_rows("features", F, worker=i) for i, F in enumerate(features)]
-        targets = [require_finite_rows("targets", t, worker=i) for i, t in enumerate(targets)]
-        if features[0].ndim != 2:
-            raise ValueError(f"worker 0: features must be a 2-D array (n_0, d), got shape {features[0].shape}")
+        targets = [require_finite_rows(tn, t, worker=i) for i, t in enumerate(targets)]
+        if features[0].ndim != 2 or features[0].shape[1] < 1:
+            raise ValueError(f"worker 0: features must be a 2-D array (n_0, d) with d >= 1, got shape "
+                             f"{features[0].shape}")
         d = features[0].shape[1]
         for i, (F, t) in enumerate(zip(features, targets)):
             if F.ndim != 2 or F.shape[1] != d or t.shape != (F.shape[0],) or F.shape[0] == 0:
-                raise ValueError(f"worker {i}: features {F.shape} / targets {t.shape} do not match (n_i, {d})")
+                raise ValueError(f"worker {i}: features {F.shape} / {tn} {t.shape} must match (n_i, {d}) / "
+                                 f"(n_i,) with n_i >= 1")
         require_nonnegative_finite("regularisation lam", lam)
-        require(sum(F.size for F in features) <= MAX_ENTRIES,
-                f"the features must fit in memory: at most {MAX_ENTRIES} entries in all")
+        n_max = max(F.shape[0] for F in features)
+        require(len(features) * n_max * d <= MAX_ENTRIES,
+                f"the padded features (N x n_max x d = {len(features)} x {n_max} x {d}) must fit in memory: "
+                f"at most {MAX_ENTRIES} entries")
         self.N, self.d, self.lam, self.name = len(features), d, float(lam), name
         self.sizes = np.array([F.shape[0] for F in features])
-        n_max = int(self.sizes.max())
         self.F = np.zeros((self.N, n_max, d))
         self.t = np.zeros((self.N, n_max))
         self.w = np.zeros((self.N, n_max))
@@ -311,14 +325,14 @@ class LogisticProblem(_PaddedDataProblem):
     """
 
     def __init__(self, features, labels, lam: float, name: str = "logistic") -> None:
-        for i, y in enumerate(labels):
+        for i, y in enumerate(labels if _is_worker_list(labels) else []):
             y = np.asarray(y, dtype=object).ravel()
             ok = np.isin(y, (-1.0, 1.0))
             if not np.all(ok):
                 row = int(np.flatnonzero(~ok)[0])
                 raise ValueError(f"worker {i}: logistic labels must be -1 or +1, got {y[row]!r} in row {row}")
         require_nonnegative_finite("regularisation lam", lam)
-        super().__init__(features, labels, lam, name)
+        super().__init__(features, labels, lam, name, target_name="labels")
         self.L_i = self._gram_top_eigs() / 4 + self.lam
         self.L = float(self.L_i.max())
         self.mu = self.lam
@@ -368,6 +382,11 @@ class LogisticProblem(_PaddedDataProblem):
     @functools.cached_property
     def f_star(self) -> float:
         return float(self.loss(_numpy(), self.x_star))
+
+
+def _is_worker_list(value) -> bool:
+    """A list/tuple (or an array) of per-worker arrays; not a string, not a scalar."""
+    return isinstance(value, (list, tuple, np.ndarray)) and not (isinstance(value, np.ndarray) and value.ndim < 1)
 
 
 def split_rows(X: np.ndarray, y: np.ndarray, worker_indices: Sequence[np.ndarray]):

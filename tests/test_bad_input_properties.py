@@ -362,14 +362,31 @@ _FEATS, _TARGETS = _ls_data()
 _LFEATS, _LABELS = _logistic_data()
 _QA = [[[2, 1], [1, 3]], [[3, 0], [0, 2]]]
 _QB = [[1, -2], [0, 1]]
-_DATA = ("data", None)   # a data argument: not drawn here (see test_non_finite_data_names_worker_and_row)
+# Data arguments (the baselines are below): malformed values, all refused. NaN/inf entries at a random
+# worker and row: test_non_finite_data_names_worker_and_row.
+_MALFORMED = [None, "abc", 3.0, [], np.zeros(0), object]
+KINDS.update({
+    "features": Kind("a list of (n_i, d) arrays, one per worker", st.sampled_from(_MALFORMED + [
+        [np.zeros((0, 3)), np.ones((6, 3))], [np.ones(5), np.ones(6)], [np.ones((5, 3)), np.ones((6, 4))],
+        [np.ones((5, 3))] * 3, [np.ones((5, 0)), np.ones((6, 0))], [[["a"] * 3] * 5, np.ones((6, 3))],
+        [np.ones((5, 3)), None]])),
+    "targets": Kind("a list of (n_i,) arrays, one per worker", st.sampled_from(_MALFORMED + [
+        [np.ones(4), np.ones(6)], [np.ones((5, 1)), np.ones((6, 1))], [np.ones(5)], [np.ones(5), "x"]])),
+    "labels": Kind("a list of (n_i,) arrays of -1/+1, one per worker", st.sampled_from(_MALFORMED + [
+        [np.zeros(6), np.ones(7)], [np.ones(5), np.ones(7)], [np.ones(6)], [np.ones(6), ["a"] * 7]])),
+    "A": Kind("an (N, d, d) array of symmetric matrices", st.sampled_from(_MALFORMED + [
+        np.eye(2), np.zeros((2, 2, 3)), np.zeros((0, 2, 2)), [[[1, 2], [0, 1]], [[1, 0], [0, 1]]],
+        -np.array([np.eye(2)] * 2), [[[1, 0], [0, 1]], [[1, 0]]], [[["a", 0], [0, 1]], [[1, 0], [0, 1]]]])),
+    "b": Kind("an (N, d) array", st.sampled_from(_MALFORMED + [np.ones(2), np.ones((2, 3)), [[1, None], [0, 1]]])),
+})
+_DATA = {name: (name, None) for name in ("features", "targets", "labels", "A", "b")}
 
 PROBLEM_FACTORIES: dict[str, dict[str, tuple[str, Any]]] = {
-    "QuadraticProblem": {"A": _DATA, "b": _DATA, "mu": ("pos_real_opt", None), "L": ("pos_real_opt", None)},
+    "QuadraticProblem": {"A": _DATA["A"], "b": _DATA["b"], "mu": ("pos_real_opt", None), "L": ("pos_real_opt", None)},
     "make_quadratic": {"d": ("int_ge2", 3), "N": ("pos_int", 2), "kappa": ("real_ge1", 10.0),
                        "rng": ("rng", None), "L": ("pos_real", 1.0), "heterogeneity": ("nonneg_real", 1.0)},
-    "LeastSquaresProblem": {"features": _DATA, "targets": _DATA, "lam": ("nonneg_real", 0.1)},
-    "LogisticProblem": {"features": _DATA, "labels": _DATA, "lam": ("nonneg_real", 0.1)},
+    "LeastSquaresProblem": {"features": _DATA["features"], "targets": _DATA["targets"], "lam": ("nonneg_real", 0.1)},
+    "LogisticProblem": {"features": _DATA["features"], "labels": _DATA["labels"], "lam": ("nonneg_real", 0.1)},
 }
 PROBLEM_BASELINES: dict[str, Callable[[], dict]] = {
     "QuadraticProblem": lambda: dict(A=_QA, b=_QB),
@@ -577,7 +594,7 @@ def run_problem(fn, kwargs) -> None:
 
 
 def _baseline(spec: dict) -> dict:
-    return {name: base for name, (kind, base) in spec.items() if kind != "data" or base is not None}
+    return {name: base for name, (kind, base) in spec.items() if kind not in _DATA or base is not None}
 
 
 def _drawable(spec: dict) -> list[str]:
