@@ -32,8 +32,9 @@ from reference_impl.backends import Backend
 from reference_impl.validation import (parameter_context, require, require_finite_rows, require_int_in_range,
                                        require_nonnegative_finite, require_positive_finite, require_real)
 
-# At most this many float64 entries in one problem's dense data or one minibatch (800 MB).
-MAX_ENTRIES = 10**8
+# At most this many float64 entries (16 GiB) in one problem's dense data or one minibatch: beyond it a size
+# is a typo (or a huge int), refused with a clear error instead of a MemoryError deep inside numpy.
+MAX_ENTRIES = 2**31
 
 
 class DistributedProblem:

@@ -819,3 +819,33 @@ def test_every_factory_is_covered():
         assert qual not in tested or qual not in UNCOVERED, qual
     assert not set(ALGORITHMS) - set(ALGORITHM_FACTORIES), "table entries for factories that no longer exist"
     assert not set(COMPRESSORS) - set(COMPRESSOR_FACTORIES), "table entries for compressors that no longer exist"
+
+
+# -- the shared helpers themselves ---------------------------------------------------------------------------------
+def test_validation_helpers_name_parameter_and_range():
+    from reference_impl import validation as V
+
+    cases = [
+        (lambda: V.require_positive_finite("step eta", NAN), "step eta must be a finite real number > 0, got nan"),
+        (lambda: V.require_positive_finite("step eta", 10**400), "step eta must be a finite real number > 0"),
+        (lambda: V.require_nonnegative_finite("noise", -1), "noise must be a finite real number >= 0, got -1"),
+        (lambda: V.require_probability("p", 1.5, low_open=True), "p must be a finite real number in (0, 1], got 1.5"),
+        (lambda: V.require_int_in_range("k", 2.0, 1, 5), "k must be an integer in [1, 5], got 2.0"),
+        (lambda: V.require_int_in_range("k", True), "k must be an integer >= 1, got True"),
+        (lambda: V.require_bool("flag", "no"), "flag must be True or False, got 'no'"),
+        (lambda: V.require_choice("mode", "x", ("a", "b")), "mode must be one of ('a', 'b'), got 'x'"),
+        (lambda: V.require_compressor("up", TopK), "up must be a compressor object"),
+        (lambda: V.require_finite_rows("features", [[1.0, 2.0], [3.0, INF]], worker=2),
+         "worker 2: features must be finite, got inf in row 1, column 1"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError) as err:
+            call()
+        assert str(err.value).startswith(message), str(err.value)
+    assert V.require_int_in_range("k", np.int64(3)) == 3 and type(V.require_int_in_range("k", np.int64(3))) is int
+    assert V.require_bool("flag", np.True_) is True
+    assert V.require_positive_finite("eta", Fraction(1, 3)) == Fraction(1, 3)
+    assert V.require_positive_finite("eta", None, allow_none=True) is None
+    with pytest.raises(ValueError, match=r"AIADE \(eps=1\): sigma must"):
+        with V.parameter_context("AIADE (eps=1)"):
+            V.require(False, "sigma must be > 0")
