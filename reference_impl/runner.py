@@ -254,7 +254,7 @@ def _nonneg_finite(name: str, value: Any, allow_none: bool = True) -> float | No
         return None
     try:
         v = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         v = math.nan
     if isinstance(value, bool) or not math.isfinite(v) or v < 0:
         raise ValueError(f"{name} must be a finite number >= 0{' or None' if allow_none else ''}, got {value!r}")
@@ -296,8 +296,8 @@ def run(algorithm: Algorithm, problem, iterations: int, *, xp: Backend = NUMPY, 
     meta = dict(algorithm=algorithm.name, params={k: _jsonable(v) for k, v in algorithm.params.items()},
                 problem=problem.name, N=problem.N, d=problem.d, L=float(problem.L), mu=float(problem.mu),
                 iterations=iterations, seed=seed, backend=xp.name, device=device_description(xp),
-                commit=(ctx.commit if ctx and ctx.commit else git_commit()), record_every=record_every, stop_dist=stop_dist,
-                diverge_factor=diverge_factor, **_jsonable_dict(extra_meta or {}))
+                commit=(ctx.commit if ctx and ctx.commit else git_commit()), record_every=record_every,
+                stop_dist=stop_dist, diverge_factor=diverge_factor, **_jsonable_dict(extra_meta or {}))
     meta["problem_digest"] = _problem_digest(x_star, f_star, problem)
     meta["run_key"] = _run_key(meta)
     if csv_path is not None and resume:

@@ -177,7 +177,7 @@ def test_sigterm_handler_installed_only_during_the_run(quad):
     (dict(iterations=True), "iterations"), (dict(iterations="10"), "iterations"),
     (dict(record_every=0), "record_every"), (dict(record_every=float("nan")), "record_every"),
     (dict(stop_dist=-1.0), "stop_dist"), (dict(stop_dist=float("nan")), "stop_dist"),
-    (dict(stop_dist=float("inf")), "stop_dist"), (dict(seed=-1), "seed"), (dict(seed=2**64), "seed"),
+    (dict(stop_dist=float("inf")), "stop_dist"), (dict(stop_dist=10**400), "stop_dist"), (dict(seed=-1), "seed"), (dict(seed=2**64), "seed"),
     (dict(seed=1.5), "seed"), (dict(seed=float("nan")), "seed"), (dict(diverge_factor=0), "diverge_factor"),
     (dict(diverge_factor=float("inf")), "diverge_factor"),
 ])
