@@ -19,7 +19,8 @@ Exit codes of ``repro check``:
   2  bad input: unknown claim or parameter, a value out of range, a parameter given twice
   3  not checkable here: the claim has no check, or float64 cannot decide at these parameters
   4  internal error (one line; ``--debug`` prints the traceback)
-Other commands exit 0 on success, 2 on bad input, 4 on an internal error.
+Other commands exit 0 on success, 2 on bad input (``repro run``: also a busy results folder or a
+missing/corrupt data file), 4 on an internal error; ``repro run`` exits 130 on Ctrl-C, 143 on SIGTERM.
 """
 from __future__ import annotations
 

@@ -55,6 +55,11 @@ def test_data_dir_env_and_default(monkeypatch, tmp_path):
     monkeypatch.setenv(D.ENV_VAR, str(tmp_path / "x"))
     assert D.data_dir() == tmp_path / "x"
     monkeypatch.delenv(D.ENV_VAR)
+    shared = tmp_path / "shared-data"
+    shared.mkdir()
+    monkeypatch.setattr(D, "SHARED_DATA_DIR", shared)  # ../shared/data beside the repository, when it exists
+    assert D.data_dir() == shared
+    monkeypatch.setattr(D, "SHARED_DATA_DIR", tmp_path / "no-shared")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert D.data_dir() == tmp_path / "home" / ".cache" / "commeff-repro" / "data"
 

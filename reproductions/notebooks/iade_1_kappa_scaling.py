@@ -46,7 +46,8 @@ res = kappa_scaling(kappas, rel_tol=1e-6 if FULL else 1e-4)
 # cent), so CI does not compare this cell's text; the checks below assert on them instead.
 
 # %%
-# NBVAL_IGNORE_OUTPUT  (machine-dependent digits, not compared; asserted in the next cells)
+# NBVAL_IGNORE_OUTPUT
+# (machine-dependent digits, not compared; asserted in the next cells)
 print(f"{'kappa':>8} {'IADE iters':>11} {'AIADE iters':>12}")
 for kappa, a, b in zip(kappas, res["iterations"]["IADE"], res["iterations"]["AIADE"]):
     print(f"{kappa:>8g} {a:>11d} {b:>12d}")

@@ -45,7 +45,8 @@ print(f"{res['problem']}: d={res['d']}, N={res['N']}, kappa={res['kappa']:.0f}, 
 # a noise floor above the target ("-": not reached).
 
 # %%
-# NBVAL_IGNORE_OUTPUT  (machine-dependent digits, not compared; asserted in the next cells)
+# NBVAL_IGNORE_OUTPUT
+# (machine-dependent digits, not compared; asserted in the next cells)
 print(f"{'algorithm':<13} {'iters':>6} {'total Mbit':>11} {'bits/worker/it first':>21} {'last':>8} {'final rel dist':>15}")
 for name, row in res["rows"].items():
     its = row["iterations_to_target"]

@@ -41,13 +41,12 @@
 # as a ratio to P-SGD's.
 
 # %%
-import json
 import os
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from reproductions.figures import RESULTS
+from reproductions.figures import load_summary
 from reproductions.neolithic import synthetic_comparison, synthetic_config
 
 FULL = os.environ.get("REPRO_FULL") == "1"
@@ -93,9 +92,8 @@ for pname in ("least squares", "logistic regression"):
 # budget, and all the error-feedback methods are expected to lag P-SGD.
 
 # %%
-stored = RESULTS / "full" / "neolithic-synthetic" / "summary.json"
-if stored.exists():
-    full = json.loads(stored.read_text())
+full = load_summary("neolithic-synthetic")  # None unless a completed full run is stored (never a partial one)
+if full is not None:
     meta = full["meta"]
     print(f"full run: commit {meta['commit']}, {meta['device']}, {meta['wall_time_s'] / 60:.0f} min")
     for pname, r in full["results"].items():

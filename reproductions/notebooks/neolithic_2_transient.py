@@ -42,13 +42,12 @@
 # $2^7..2^{13}$, 2 seeds. Full mode (`REPRO_FULL=1`): $n$ up to 32, budgets up to $2^{15}$, 6 seeds.
 
 # %%
-import json
 import os
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from reproductions.figures import RESULTS
+from reproductions.figures import load_summary
 from reproductions.neolithic import TRANSIENT_EPS, TRANSIENT_PROBLEM, claimed_transient_exponents, transient_experiment
 
 FULL = os.environ.get("REPRO_FULL") == "1"
@@ -116,9 +115,8 @@ print(f"at T={T_last}: ratio {last[ns[0]]:.2f} at n={ns[0]}, {last[ns[-1]]:.2f} 
 # Stored full-mode results (`repro run neolithic-transient --full`), when present:
 
 # %%
-stored = RESULTS / "full" / "neolithic-transient" / "summary.json"
-if stored.exists():
-    full = json.loads(stored.read_text())
+full = load_summary("neolithic-transient")  # None unless a completed full run is stored (never a partial one)
+if full is not None:
     meta, fres = full["meta"], full["results"]
     print(f"full run: commit {meta['commit']}, {meta['device']}, {meta['wall_time_s'] / 60:.0f} min, "
           f"seeds {fres['config']['seeds']}, budgets up to {max(fres['config']['T_grid'])}")

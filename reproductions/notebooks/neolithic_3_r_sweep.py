@@ -38,12 +38,11 @@
 # FCC or accumulation, i.e. Double Squeeze; the two rules share it. Mean over 2 seeds (3 in full mode).
 
 # %%
-import json
 import os
 
 import matplotlib.pyplot as plt
 
-from reproductions.figures import RESULTS
+from reproductions.figures import load_summary
 from reproductions.neolithic import r_sweep, r_sweep_config
 
 FULL = os.environ.get("REPRO_FULL") == "1"
@@ -89,9 +88,8 @@ for ratio in cfg["ratios"]:
 # 3 seeds), when present:
 
 # %%
-stored = RESULTS / "full" / "neolithic-r-sweep" / "summary.json"
-if stored.exists():
-    full = json.loads(stored.read_text())
+full = load_summary("neolithic-r-sweep")  # None unless a completed full run is stored (never a partial one)
+if full is not None:
     meta, fres = full["meta"], full["results"]
     print(f"full run: commit {meta['commit']}, {meta['device']}, {meta['wall_time_s'] / 60:.0f} min; "
           f"P-SGD {100 * fres['psgd']['test_accuracy']:.1f}%")
