@@ -260,6 +260,43 @@ def _non_finite(value: Any) -> bool:
 _REGISTRY: dict[str, Claim] = {}
 
 
+@dataclasses.dataclass(frozen=True)
+class Mutant:
+    """A plausible typo of a claim's statement (a constant off, an exponent changed, a factor dropped,
+    an inequality tightened past the truth, a hypothesis removed) with the check run on it.
+
+    ``check(params) -> CheckResult`` evaluates the *mutated* statement with the same machinery as the
+    claim's own check (the same run, derivation or enumeration), at the claim's parameters. The
+    mutation test requires its verdict to differ from the claim's at the defaults: a check that
+    cannot tell the printed statement from its typo checks nothing. ``equivalent`` (with a one-line
+    reason) marks a mutant that provably cannot be told apart; it is reported, not required to flip.
+    """
+
+    claim_id: str
+    description: str
+    check: Callable[[Mapping[str, Any]], CheckResult]
+    equivalent: str = ""
+
+
+_MUTANTS: dict[str, list[Mutant]] = {}
+
+
+def register_mutant(claim_id: str, description: str, check: Callable[[Mapping[str, Any]], CheckResult],
+                    equivalent: str = "") -> Mutant:
+    """Register a mutant of claim ``claim_id`` (see :class:`Mutant`); returns it."""
+    mutant = Mutant(claim_id, description, check, equivalent)
+    _MUTANTS.setdefault(claim_id, []).append(mutant)
+    return mutant
+
+
+def mutants(claim_id: str | None = None) -> list[Mutant]:
+    """The registered mutants of one claim, or of every claim."""
+    _load_all()
+    if claim_id is not None:
+        return list(_MUTANTS.get(claim_id, ()))
+    return [m for ms in _MUTANTS.values() for m in ms]
+
+
 def register(claim: Claim) -> Claim:
     if claim.id in _REGISTRY:
         raise ValueError(f"claim {claim.id} registered twice")
