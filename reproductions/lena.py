@@ -43,6 +43,14 @@ PAPER = "lena"
 RESULTS_FULL = Path(__file__).resolve().parent / "results" / "full"
 BETA = 40
 LAM = 1e-4
+#: every node uploads at round 0 and the momentum starts at alpha g^0 (see the ``initial`` argument of
+#: :func:`reference_impl.algorithms.lena.lena`; Algorithm 1 leaves the initialisation open)
+LENA_INIT = "gradient"
+#: the filter of the experiments: ``beta alpha^2 ||g||^2`` (scale-invariant; see the ``threshold`` argument of
+#: :func:`reference_impl.algorithms.lena.lena`). With the printed ``beta ||g||^2`` and beta = 40 the memory may
+#: grow to ``sqrt(40) ||g||``, i.e. about ``6.3 / (alpha L)`` gradient steps, and LENA is unstable in our runs
+#: ("LENA-printed" in the figures shows it).
+LENA_THRESHOLD = "alpha_squared"
 #: The paper's numbers (Section 5 and the figure captions), read by the notebooks and the chapter.
 PAPER_VALUES = {
     "fig2b_target_accuracy": 0.86, "fig2b_M": 200, "fig2b_batch": 3,
@@ -62,12 +70,14 @@ def _mnist():
 
     Xtr, ytr = load_mnist("train")
     Xte, yte = load_mnist("test")
-    return (Xtr.reshape(-1, 784) / 255.0, ytr.astype(np.int64), Xte.reshape(-1, 784) / 255.0, yte.astype(np.int64))
+    return (Xtr.reshape(-1, 784) / 255.0, ytr.astype(np.int64), (Xte.reshape(-1, 784) / 255.0).astype(np.float32),
+            yte.astype(np.int64))
 
 
-def mnist_one_label_per_node(M: int, per_node: int | None = None, lam: float = LAM):
+def mnist_one_label_per_node(M: int, per_node: int | None = None, lam: float = LAM, test_subset: int | None = None):
     """The non-IID split: node m gets digit m mod 10; a digit's images split evenly among its nodes
-    (``per_node``: keep the first that many per node, a quick-mode subset). Returns (problem, X_test, y_test)."""
+    (``per_node``: keep the first that many per node, a quick-mode subset). Returns (problem, X_test, y_test);
+    ``test_subset``: only the first that many test images (quick mode; None: all 10,000)."""
     if M < 10:
         raise ValueError(f"one label per node needs M >= 10 (every digit on some node), got {M}")
     Xtr, ytr, Xte, yte = _mnist()
@@ -79,6 +89,8 @@ def mnist_one_label_per_node(M: int, per_node: int | None = None, lam: float = L
         feats.append(Xtr[chunk])
         labs.append(ytr[chunk])
     prob = OneVsAllLogistic(feats, labs, lam, name=f"mnist one-label-per-node (M={M})")
+    if test_subset is not None:
+        Xte, yte = Xte[:test_subset], yte[:test_subset]
     return prob, Xte, yte
 
 
@@ -86,6 +98,13 @@ def mnist_one_label_per_node(M: int, per_node: int | None = None, lam: float = L
 def run_recorded(algo, problem, iterations: int, *, seed: int, X_test=None, y_test=None, record_every: int = 10):
     """Run ``algo``; record per-round per-node uplink bits (T, M), uploads, and every ``record_every`` rounds
     the training loss and the test accuracy."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):          # small batched products: one BLAS thread is faster on shared cores
+        return _run_recorded(algo, problem, iterations, seed, X_test, y_test, record_every)
+
+
+def _run_recorded(algo, problem, iterations, seed, X_test, y_test, record_every):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TheoryRangeWarning)
         state = algo.init(problem, NUMPY)
@@ -107,13 +126,14 @@ def run_recorded(algo, problem, iterations: int, *, seed: int, X_test=None, y_te
 
 
 def make(name: str, alpha: float, batch, *, gamma=0.1, levels=4, beta=BETA, triggers=1):
+    kw = dict(gamma=gamma, batch=batch, initial=LENA_INIT, threshold=LENA_THRESHOLD)
     if name == "LENA":
-        return lena(alpha, beta, "momentum", gamma=gamma, batch=batch, triggers_needed=triggers)
-    if name == "LENA-beta1":        # beta = 1, the top of Algorithm 1's stated range 0 < beta <= 1
-        return lena(alpha, 1, "momentum", gamma=gamma, batch=batch, triggers_needed=triggers)
+        return lena(alpha, beta, "momentum", triggers_needed=triggers, **kw)
+    if name == "LENA-printed":      # the filter as printed, beta ||g||^2
+        return lena(alpha, beta, "momentum", triggers_needed=triggers, **dict(kw, threshold="printed"))
     if name.startswith("LENA-"):
         drift = {"LENA-0": "zero", "LENA-g": "gradient", "LENA-v": "v", "LENA-m": "momentum"}[name]
-        return lena(alpha, beta, drift, gamma=gamma, batch=batch)
+        return lena(alpha, beta, drift, **kw)
     if name == "LAG":
         return lag(alpha, "WK", batch=batch)
     if name == "DIANA":
@@ -174,16 +194,17 @@ def grid_search(problem, iterations: int, batch, seed_tag: str, algorithms=("DGD
 
 
 def make_chosen(name: str, choice: dict, batch, triggers=1):
-    base = "LENA" if name.startswith("LENA") else name
+    base = "LENA" if name.startswith("LENA") else name       # LENA variants share LENA's grid choice
     return make(name if name != "LENA-3" else "LENA", choice["alpha"][base], batch, gamma=choice["gamma"],
                 levels=choice["levels"], triggers=triggers)
 
 
 # --- Figure 1 and 2 ---------------------------------------------------------------------------------------------------
 def figure1(M=20, per_node=60, iterations=300, batches=(None, 2, 15), algorithms=("LENA", "LAG", "DIANA", "DGD"),
-            grid_iterations=40, record_every=10):
-    """Loss vs iterations and upload frequency for full batch (-B) and minibatches (-M-x)."""
-    prob, Xte, yte = mnist_one_label_per_node(M, per_node)
+            grid_iterations=40, record_every=10, test_subset=None):
+    """Loss vs iterations and upload frequency for full batch (-B) and minibatches (-M-x); the step sizes
+    etc. are chosen once, on the full-batch problem."""
+    prob, Xte, yte = mnist_one_label_per_node(M, per_node, test_subset=test_subset)
     choice = grid_search(prob, grid_iterations, None, f"fig1-M{M}-n{per_node}", algorithms)
     out = dict(M=M, per_node=per_node, iterations=iterations, choice=choice, runs={})
     for b in batches:
@@ -197,11 +218,12 @@ def figure1(M=20, per_node=60, iterations=300, batches=(None, 2, 15), algorithms
 
 
 def figure2(M=20, per_node=60, iterations=400, batch=3, target=0.8, record_every=5, grid_iterations=40,
-            algorithms=("LENA", "LENA-3", "DIANA", "LAG", "DGD")):
+            algorithms=("LENA", "LENA-3", "DIANA", "LAG", "DGD"), test_subset=None):
     """Test accuracy against uploaded bits; bits to reach ``target`` (the paper: 0.86 at M = 200, batch 3)."""
-    prob, Xte, yte = mnist_one_label_per_node(M, per_node)
+    prob, Xte, yte = mnist_one_label_per_node(M, per_node, test_subset=test_subset)
     choice = grid_search(prob, grid_iterations, batch, f"fig2-M{M}-n{per_node}-b{batch}")
-    out = dict(M=M, per_node=per_node, batch=batch, target=target, choice=choice, runs={}, bits_to_target={})
+    out = dict(M=M, per_node=per_node, batch=batch, target=target, choice=choice, runs={}, bits_to_target={},
+               test_images=len(yte), iterations=iterations)
     for name in algorithms:
         seed = seed_from_names(PAPER, "fig2", name, M, per_node, batch)
         algo = make_chosen(name, choice, batch, triggers=3 if name == "LENA-3" else 1)
@@ -297,15 +319,22 @@ def _strip(res: dict) -> dict:
     return out
 
 
+QUICK_FIG1 = dict(M=20, per_node=40, iterations=200, record_every=10, grid_iterations=30, test_subset=2000)
+FULL_FIG1 = dict(QUICK_FIG1, M=100, per_node=None, iterations=2000, record_every=50, grid_iterations=100,
+                 test_subset=None)
+
+
 def _fig1(full: bool, out: Path) -> dict:
-    r = figure1(**(dict(M=20, per_node=300, iterations=1500) if full else {}))
+    r = figure1(**(FULL_FIG1 if full else QUICK_FIG1))
     r["runs"] = {k: _strip(v) for k, v in r["runs"].items()}
     return _jsonable(r)
 
 
-QUICK_FIG2 = dict(M=20, per_node=40, iterations=250, batch=3, target=0.8, grid_iterations=30,
-                  algorithms=("LENA", "LENA-3", "LENA-beta1", "DIANA", "LAG", "DGD"))
-FULL_FIG2 = dict(QUICK_FIG2, per_node=300, iterations=2000, grid_iterations=100)
+QUICK_FIG2 = dict(M=20, per_node=40, iterations=250, batch=3, target=0.75, grid_iterations=30, record_every=10,
+                  algorithms=("LENA", "LENA-3", "LENA-printed", "DIANA", "LAG", "DGD"), test_subset=2000)
+#: the paper's Figure 2 (b) setting: M = 200 nodes on all 60,000 images (300 each), minibatch 3, target 0.86
+FULL_FIG2 = dict(QUICK_FIG2, M=200, per_node=None, iterations=3000, grid_iterations=100, record_every=50,
+                 target=0.86, test_subset=None)
 
 
 def _fig2(full: bool, out: Path) -> dict:
@@ -318,8 +347,10 @@ def _fig4(full: bool, out: Path) -> dict:
     return _jsonable(figure4(**(dict(Ms=(10, 20, 50, 100), per_node=100, iterations=800) if full else {})))
 
 
-#: Registered figures: those with a notebook. figure1 and figure4 are implemented above but have no notebook yet.
+#: Registered figures, one notebook each.
 FIGURES = [
+    Figure("lena-fig1", PAPER, "Loss vs iterations and upload frequency, full batch and minibatches 2 and 15 (MNIST, "
+           "one label per node)", "lena_1_convergence", _fig1),
     Figure("lena-fig2", PAPER, "Test accuracy vs uploaded bits; bits to reach a test accuracy (MNIST, one label per "
-           "node), with upload frequencies", "lena_1_mnist_bits", _fig2),
+           "node), with upload frequencies", "lena_2_bits", _fig2),
 ]

@@ -70,6 +70,7 @@ VECTORS_PER_UPLOAD = {"zero": 1, "gradient": 2, "v": 1, "momentum": 2, "uniform"
 #: the labels of Figure 4 (c), (d): LENA-0, LENA-g, LENA-v, LENA-m (and LENA-u for eq. (7))
 SHORT_NAMES = {"zero": "0", "gradient": "g", "v": "v", "momentum": "m", "uniform": "u", "fixed": "c"}
 THRESHOLDS = ("printed", "alpha_squared")
+INITS = ("zero", "gradient")
 TRIGGER_NORMS = ("current", "previous")
 TRIGGER_REFERENCES = ("v_prev", "drift")
 UNIFORM_FORMULAS = ("corrected", "printed")
@@ -141,7 +142,7 @@ def select_rows(xp, mask: np.ndarray, a, b):
 
 def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=None, compressor=None,
          trigger_norm="current", trigger_reference="v_prev", uniform_formula="corrected", threshold="printed",
-         q_value=0) -> Algorithm:
+         q_value=0, initial="zero") -> Algorithm:
     """LENA (Algorithm 1 of 003) with step ``alpha`` and significance threshold ``beta``.
 
     Args:
@@ -159,7 +160,14 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
             memory then scales with the step size, as the error-feedback proofs need; see
             ``lena.proposition-1-c2`` in :mod:`theory.claims.lena`).
         q_value: the constant drift of ``drift="fixed"`` (a number, every coordinate).
+        initial: ``"zero"`` (``q^{-1} = v^{-1} = 0``, ``m^0 = 0``; the first upload waits for the filter) or
+            ``"gradient"`` (every node uploads at round 0, ``v^0 = alpha g^0``, and the momentum starts at
+            ``m^0 = alpha g^0``, so the drift starts at the first step). Algorithm 1 leaves the initial drift
+            and gradient estimate open; the experiments need ``"gradient"`` for LENA-B to follow DGD from
+            the start (Figure 1), with ``"zero"`` the server applies nothing until the memory reaches the
+            threshold (about ``sqrt(beta) ||g|| / alpha`` rounds at beta = 40) and then jumps.
     """
+    require(initial in INITS, f"initial must be one of {INITS}, got {initial!r}")
     check_lena_params(alpha, beta, drift, gamma, triggers_needed, trigger_norm, trigger_reference,
                       uniform_formula, threshold)
     require(_is_real(q_value) and _finite(q_value), f"q_value must be a finite real number, got {q_value!r}")
@@ -202,11 +210,14 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
         held = host_mask(lhs >= rhs)
         count = state.count + held.astype(np.int64)
         up = count >= K
+        first = initial == "gradient" and state.k == 0
+        if first:
+            up = np.ones(M, dtype=bool)
         count = np.where(up, 0, count)
         # momentum of eq. (6), updated every round on the node
         mom = None
         if drift == "momentum":
-            mom = state.mom + xp.scalar(gamma) * (aG - state.mom)
+            mom = aG if first else state.mom + xp.scalar(gamma) * (aG - state.mom)
         # what an upload sends
         bits = np.zeros(M, dtype=np.int64)
         if compressor is not None and up.any():
@@ -250,4 +261,4 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
     return Algorithm(name, init, step,
                      dict(alpha=alpha, beta=beta, drift=drift, gamma=gamma, triggers_needed=K, batch=batch,
                           compressor=compressor, trigger_norm=trigger_norm, trigger_reference=trigger_reference,
-                          uniform_formula=uniform_formula, threshold=threshold, q_value=q_value))
+                          uniform_formula=uniform_formula, threshold=threshold, q_value=q_value, initial=initial))
