@@ -1256,48 +1256,78 @@ _claim(id="compams.published-speedup-n", source="COMP-AMS (Li, Karimi, Li, ICLR 
 # =========================================================================================================
 # Experimental sentences (Section 5), on the MNIST substitute
 # =========================================================================================================
-def check_matches_full(p, tol=None) -> CheckResult:
+def _experiment_accuracies(p) -> dict:
+    """Final test accuracies: ``config = 0`` runs the quick experiment (at ``density``); ``config = j >= 1`` reads
+    the j-th stored full-mode configuration of reproductions.compams.FULL_CONFIGS (its own density)."""
     from reproductions import compams as R
 
-    res = R.quick_claims_experiment(density=float(p["density"]))
+    j = p["config"]
+    if j == 0:
+        return R.quick_claims_experiment(density=float(p["density"]))
+    if j > len(R.FULL_CONFIGS):
+        raise BadParameter(f"parameter config={j} is outside its allowed range [0, {len(R.FULL_CONFIGS)}]")
+    stored = R.load_full("compams-mnist")
+    if stored is None:
+        raise Undecidable("no stored full-mode results: run `repro run compams-mnist --full` first")
+    model, split, density = R.FULL_CONFIGS[j - 1]
+    key = f"{model}-{split}-{density:g}"
+    res = stored["results"]["configs"][key]["results"]
+    return dict(accuracy={n: v["final_accuracy"] for n, v in res.items()},
+                setting=f"stored full mode {key} (commit {stored['meta']['commit']}): 28x28 MNIST, 60000 rows, "
+                        "batch 128, 10 epochs")
+
+
+_CONFIG_HELP = ("0: quick run (softmax, 14x14 MNIST, IID); 1-5: stored full-mode runs softmax-iid-0.01, "
+                "softmax-iid-0.05, softmax-noniid-0.01, mlp-iid-0.01, mlp-noniid-0.01")
+
+
+def check_matches_full(p, tol=None) -> CheckResult:
+    res = _experiment_accuracies(p)
     tol = float(p["tolerance"]) if tol is None else tol
     gap = res["accuracy"]["AMSGrad"] - res["accuracy"]["COMP-AMS Top-k EF"]
     return _result(gap <= tol, dict(acc_full=res["accuracy"]["AMSGrad"], acc_topk_ef=res["accuracy"]["COMP-AMS Top-k EF"],
                                     gap_points=gap, tolerance_points=tol, setting=res["setting"]),
-                   "quick run of reproductions.compams.quick_claims_experiment (softmax regression on MNIST, 20 workers, "
-                   "IID): test accuracy (percent) of Top-k EF AMSGrad against full AMSGrad; 'matches' = at most "
-                   "`tolerance` points below")
+                   "config 0: quick run of reproductions.compams.quick_claims_experiment (softmax regression on MNIST, 20 "
+                   "workers, IID); config >= 1: the stored full-mode run named in `setting`. Test accuracy (percent) of "
+                   "Top-k EF AMSGrad against full AMSGrad; 'matches' = at most `tolerance` points below")
 
 
 _claim(id="compams.exp-matches-full", source=f"{DRAFT}, Section 5: 'TopK-EF with AMSGrad matches that of full AMSGrad'",
        statement=r"Top-k AMSGrad with error feedback reaches the test accuracy of full-precision AMSGrad (20 workers).",
        status="verified-numeric", check=check_matches_full,
-       params=(Param("density", Fr(1, 100), Fr(1, 1000), 1, help="k/d"),
-               Param("tolerance", Fr(1), 0, 100, help="allowed accuracy gap in percentage points")),
+       params=(Param("density", Fr(1, 100), Fr(1, 1000), 1, help="k/d (quick run)"),
+               Param("tolerance", Fr(1), 0, 100, help="allowed accuracy gap in percentage points"),
+               Param("config", 0, 0, 5, kind="int", help=_CONFIG_HELP)),
        notes="On a substitute (softmax regression on MNIST, a convex model, not the draft's CNNs; CIFAR-10 is not "
-             "available here). The full-mode runs (reproductions/results/full/compams-mnist) add the MLP and non-IID "
-             "splits.",
+             "available here). Holds in the quick run (gap 0.75 points at 1%). The stored full-mode runs (28x28, "
+             "60000 rows, batch 128, 10 epochs; --set config=1..5) are mixed: the gap is 0.3 (softmax IID 5%) and 0.2 "
+             "(softmax non-IID 1%) points, but 3.8 (softmax IID 1%: the EF run oscillates between 77% and 92%), 1.4 "
+             "(MLP IID 1%) and 1.1 (MLP non-IID 1%) points, so 'matches' within one point fails in 3 of 5 settings "
+             "at full scale (one run each, one untuned learning rate).",
        mutants=[("exact", "'matches' read as no gap at all (tolerance 0 points, and a strictly better Top-k)",
                  functools.partial(check_matches_full, tol=-1e-9))])
 
 
 def check_ef_fixes(p, margin=None) -> CheckResult:
-    from reproductions import compams as R
-
-    res = R.quick_claims_experiment(density=float(p["density"]))
+    res = _experiment_accuracies(p)
     margin = float(p["margin"]) if margin is None else margin
     gain = res["accuracy"]["COMP-AMS Top-k EF"] - res["accuracy"]["Top-k AMSGrad (no EF)"]
     return _result(gain >= margin, dict(acc_topk_ef=res["accuracy"]["COMP-AMS Top-k EF"],
                                         acc_topk_no_ef=res["accuracy"]["Top-k AMSGrad (no EF)"], gain_points=gain,
-                                        margin_points=margin),
-                   "same quick run: accuracy of Top-k with error feedback minus without, against `margin` points")
+                                        margin_points=margin, setting=res["setting"]),
+                   "the run chosen by `config` (as compams.exp-matches-full): accuracy of Top-k with error feedback minus "
+                   "without, against `margin` points")
 
 
 _claim(id="compams.exp-ef-fixes-topk", source=f"{DRAFT}, Section 5: 'Error feedback fixes the convergence issue of using solely the TopK gradient'",
        statement=r"Without error feedback Top-k AMSGrad falls short; with error feedback it does not.",
        status="verified-numeric", check=check_ef_fixes,
-       params=(Param("density", Fr(1, 100), Fr(1, 1000), 1, help="k/d"),
-               Param("margin", Fr(2), 0, 100, help="required accuracy gain in percentage points")),
-       notes="Substitute as compams.exp-matches-full.",
+       params=(Param("density", Fr(1, 100), Fr(1, 1000), 1, help="k/d (quick run)"),
+               Param("margin", Fr(2), 0, 100, help="required accuracy gain in percentage points"),
+               Param("config", 0, 0, 5, kind="int", help=_CONFIG_HELP)),
+       notes="Substitute as compams.exp-matches-full. Holds in the quick run (+2.55 points at 1%). In the stored "
+             "full-mode runs error feedback matters on non-IID data (+7.9 points softmax, +3.5 MLP) but not on IID "
+             "data (-2.5 softmax 1%, where the EF run oscillates; +0.5 softmax 5%; +0.9 MLP): without EF, Top-k AMSGrad "
+             "has no 'convergence issue' on IID MNIST.",
        mutants=[("reversed", "the gain required to be >= 50 points (a misread scale)",
                  functools.partial(check_ef_fixes, margin=50.0))])
