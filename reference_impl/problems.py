@@ -162,8 +162,9 @@ def make_quadratic(d: int, N: int, kappa: float, rng: np.random.Generator, *, L:
     require_nonnegative_finite("heterogeneity", heterogeneity)
     require(isinstance(rng, np.random.Generator),
             f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}")
-    require(L / kappa > 0, f"L / kappa (the smallest eigenvalue) must be > 0, got L={L}, kappa={kappa}")
-    lam = np.geomspace(L / kappa, L, d)
+    require(float(L) / float(kappa) > 0,
+            f"L / kappa (the smallest eigenvalue) must be > 0 in float64, got L={L}, kappa={kappa}")
+    lam = np.geomspace(float(L) / float(kappa), float(L), d)
     R, _ = np.linalg.qr(rng.standard_normal((d, d)))
     A = (R * lam) @ R.T
     A = (A + A.T) / 2

@@ -66,7 +66,7 @@ def iade(eta, c_prime, s, dist0=None) -> Algorithm:
                       c_prime=float(c_prime), s=float(s), x0=float(dist))
         consts = {"c": c, "R_up": _float_or_inf("radius_worker", params),
                   "R_down": _float_or_inf("radius_server", params)}
-        require(all(math.isfinite(consts[r]) and consts[r] > 0 for r in ("R_up", "R_down")),
+        require(all(math.isfinite(consts[r]) and consts[r] >= 0 for r in ("R_up", "R_down")),
                 f"IADE: the radii of Theorem 3.1 overflow float64 at eta={eta}, c_prime={c_prime}, s={s}, "
                 f"dist0={dist0}; eta, s and dist0 must be smaller, c_prime further from 1")
         return IADEState(0, x0, init_encoding(xp, problem.N, problem.d), consts)

@@ -33,6 +33,7 @@ and ``alpha_down = 1``). The compression rules are in :mod:`reference_impl.algor
 """
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 from reference_impl.algorithms.base import Algorithm, StepInfo, require
@@ -43,6 +44,10 @@ from reference_impl.algorithms.bidirectional import (UplinkState, aggregate, cha
                                                      repeat_row, resolve_alpha, sample_participants,
                                                      uplink, warn_gamma, warn_theory_gamma)
 from reference_impl.validation import require_bool
+
+
+# A round with partial participation redraws until some worker takes part: at most ~1e6 draws expected.
+MIN_PARTICIPATION_PROBABILITY = 1e-6
 
 
 class MCMState(NamedTuple):
@@ -76,6 +81,12 @@ def mcm_family(name, gamma, up, down, alpha_up=None, alpha_down=None, batch=None
         require(participation == 1 or single_memory or M == N,
                 f"participation={participation} < 1 needs one downlink memory per worker (groups=None or "
                 f"groups=N={N}) or single_memory=True, got groups={M}")
+        if participation != 1:             # each round redraws until some worker takes part
+            p_some = -math.expm1(N * math.log1p(-float(participation)))
+            require(p_some >= MIN_PARTICIPATION_PROBABILITY,
+                    f"participation must be large enough that some of the N={N} workers takes part with "
+                    f"probability 1-(1-p)^N >= {MIN_PARTICIPATION_PROBABILITY:g}, got participation={participation} "
+                    f"(1-(1-p)^N = {p_some:.3g})")
         check_batch_problem(batch, problem)
         warn_gamma(gamma, problem, name)
         if theory_limit:
