@@ -24,3 +24,135 @@ def first_failure(values, bounds) -> int | None:
         if v > b:
             return i
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Mutants: a printed expression replaced by its typo while the claim's own check runs
+# ---------------------------------------------------------------------------------------------
+import contextlib as _contextlib
+import dataclasses as _dataclasses
+
+#: Bumped whenever a mutant patches or restores a printed expression; caches of check results
+#: (``theory.claims.mcm._memo``) key on it, so a mutant never reads the unmutated statement's result.
+GENERATION = [0]
+
+
+@_contextlib.contextmanager
+def patched(module, exprs=None, items=None):
+    """Temporarily replace printed expressions of a theory module (``theory.iade`` etc.).
+
+    ``exprs``: name -> new sympy expression, replacing the module attribute of that name, its
+    ``CONSTANTS`` entry and its ``_ALL`` entry (what ``numeric``/``exact``/``value`` evaluate), or a
+    callable old -> new. ``items``: ``[(dict, key, new)]`` for entries of tables (``TABLE`` rows) or any
+    dict. Cached lambdified functions and derived tables are cleared on entry and on exit.
+    """
+    saved = []
+    try:
+        for name, new in (exprs or {}).items():
+            old_attr = getattr(module, name, _MISSING)
+            consts = getattr(module, "CONSTANTS", {})
+            old_const = consts.get(name, _MISSING)
+            base = old_attr if old_attr is not _MISSING else old_const.expr
+            value = new(base) if callable(new) else new
+            saved.append((module, name, old_attr, old_const))
+            if old_attr is not _MISSING:
+                setattr(module, name, value)
+            if old_const is not _MISSING:
+                consts[name] = _dataclasses.replace(old_const, expr=value)
+            if name in getattr(module, "_ALL", {}):
+                module._ALL[name] = value
+        for table, key, new in items or ():
+            old = table[key]
+            saved.append((table, key, old, None))
+            table[key] = new(old) if callable(new) else new
+        _clear_caches(module)
+        yield
+    finally:
+        for target, key, old, old_const in reversed(saved):
+            if isinstance(target, dict):
+                target[key] = old
+                continue
+            if old is not _MISSING:
+                setattr(target, key, old)
+            if old_const is not _MISSING:
+                target.CONSTANTS[key] = old_const
+            if key in getattr(target, "_ALL", {}):
+                target._ALL[key] = old_const.expr if old_const is not _MISSING else old
+        _clear_caches(module)
+
+
+_MISSING = object()
+
+
+def _clear_caches(module) -> None:
+    GENERATION[0] += 1
+    for attr in ("_lambdified", "table_transient"):
+        fn = getattr(module, attr, None)
+        if fn is not None and hasattr(fn, "cache_clear"):
+            fn.cache_clear()
+
+
+def mutant_check(check, module=None, exprs=None, items=None, params=None, **kwargs):
+    """A mutant's check: the claim's ``check`` run with printed expressions of ``module`` patched
+    (:func:`patched`), parameters overridden by ``params`` (a hypothesis removed: a value the printed
+    range excludes) and keyword arguments ``kwargs`` (a parametrised check: e.g. ``strict=False``)."""
+    def run(p):
+        q = {**p, **(params or {})}
+        with patched(module, exprs, items) if (exprs or items) else _contextlib.nullcontext():
+            return check(q, **kwargs)
+    run.__name__ = getattr(check, "__name__", "check") + "_mutant"
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# Mutation score: every mutant's verdict against its claim's, through Claim.run_check
+# ---------------------------------------------------------------------------------------------
+def verdict(claim, check=None, given=None):
+    """``holds`` of ``check`` (default: the claim's) at the claim's defaults, through ``Claim.run_check``
+    (so Undecidable / precision handling is the CLI's); ``None`` when there is no verdict. ``given``
+    overrides defaults (a cheaper evaluation of a slow check, the same for the claim and its mutants)."""
+    from theory.registry import BadParameter, NotCheckable, Undecidable
+
+    target = claim if check is None else _dataclasses.replace(claim, check=check)
+    try:
+        return bool(target.run_check(given).holds)
+    except (Undecidable, BadParameter, NotCheckable):
+        return None
+
+
+def mutation_report(paper=None, cheap=None):
+    """``[(claim, base_verdict, [(mutant, verdict, killed)])]`` for every claim with registered mutants.
+
+    ``cheap``: claim id -> parameter overrides used for the claim and all its mutants (slow checks)."""
+    from theory.registry import all_claims, mutants
+
+    out = []
+    for claim in all_claims(paper):
+        ms = mutants(claim.id)
+        if not ms or claim.check is None:
+            continue
+        given = (cheap or {}).get(claim.id)
+        base = verdict(claim, given=given)
+        rows = []
+        for m in ms:
+            v = verdict(claim, m.check, given)
+            rows.append((m, v, base is not None and v is not None and v != base))
+        out.append((claim, base, rows))
+    return out
+
+
+def mutation_scores(report):
+    """paper -> (killed, total non-equivalent, equivalent count, survivors [(claim id, mutant, verdict)])."""
+    scores = {}
+    for claim, base, rows in report:
+        k, t, e, surv = scores.get(claim.paper, (0, 0, 0, []))
+        for m, v, killed in rows:
+            if m.equivalent:
+                e += 1
+                continue
+            t += 1
+            k += killed
+            if not killed:
+                surv.append((claim.id, m, v))
+        scores[claim.paper] = (k, t, e, surv)
+    return scores

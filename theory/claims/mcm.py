@@ -40,7 +40,7 @@ from reference_impl.backends import EXACT, NUMPY
 from reference_impl.problems import LeastSquaresProblem
 from reference_impl.runner import seed_from_names
 from theory import mcm as T
-from theory.claims._exact import scalar_quadratic, sq
+from theory.claims._exact import GENERATION, mutant_check, scalar_quadratic, sq
 from theory.registry import BadParameter, CheckResult, Claim, Param, register
 
 P = "mcm"
@@ -78,11 +78,13 @@ def _tex(text: str) -> str:
 
 def _memo(check):
     """Cache a deterministic (seeded) Monte Carlo check by its parameter values."""
-    cached = functools.lru_cache(maxsize=16)(lambda items: check(dict(items)))
+    cached = functools.lru_cache(maxsize=16)(lambda items, generation, kw: check(dict(items), **dict(kw)))
 
     @functools.wraps(check)
-    def wrapper(p):
-        return cached(tuple(sorted(p.items())))
+    def wrapper(p, **kw):
+        # keyed on the mutation generation too: a mutant (a printed expression patched) never reads the
+        # cached verdict of the unmutated statement
+        return cached(tuple(sorted(p.items())), GENERATION[0], tuple(sorted(kw.items())))
 
     return wrapper
 
