@@ -20,7 +20,7 @@ Kinds of checks:
 * Monte Carlo fits with the real algorithm on a smooth nonconvex problem (the published rate in T and the
   linear speedup in n), and quick runs of the MNIST substitute for the experimental sentences.
 
-Mutants: :data:`MUTANTS` maps each checked claim to plausible typos of its statement (a wrong index, a
+Mutants: ``MUTANTS`` (in this module) maps each checked claim to plausible typos of its statement (a wrong index, a
 missing factor, a flipped sign, a wrong exponent); each is a check function of the same parameters whose
 verdict must differ from the claim's at the default parameters (``tests/test_compams_claims.py``).
 """
@@ -113,7 +113,7 @@ def _quiet():
 
 
 class FixedRows:
-    """An rng stand-in for :meth:`LeastSquaresProblem.sample_batch` (batch 1, without replacement): its
+    """An rng stand-in for ``LeastSquaresProblem.sample_batch`` (batch 1, without replacement): its
     ``random`` puts key 0 on the chosen row of every worker, so the minibatch is that row. Used to
     enumerate every outcome of one step of the real algorithm."""
 
