@@ -90,6 +90,36 @@ def derive_quasi_strong_radius() -> sp.Expr:
     return max(sols, key=lambda s: sp.simplify(s / (G / mu)))
 
 
+from theory.constants import Constant  # noqa: E402
+
+CONSTANTS = {
+    "C": Constant("C", C, "the constant of Proposition 1 (memory bound times L_bar^2/2)", "Proposition 1"),
+    "alpha_max_c1": Constant(r"\alpha_{\max}^{C1}", alpha_max_c1, "largest step size of C1 (mu > 0)", "Proposition 1, C1"),
+    "alpha_max_c2": Constant(r"\alpha_{\max}^{C2}", alpha_max_c2, "step-size bound of C2 (strict)", "Proposition 1, C2"),
+    "alpha_max_c3": Constant(r"\alpha_{\max}^{C3}", alpha_max_c3, "largest step size of C3", "Proposition 1, C3"),
+    "c1_rate": Constant(r"\mathrm{rate}_{C1}", c1_rate, "C1's rate, up to the constants and logs O-tilde hides",
+                        "Proposition 1, C1"),
+    "c2_bound": Constant(r"\mathrm{bound}_{C2}", c2_bound, "C2: bound on the average gap (erratum: fails on non-IID "
+                         "data with the printed filter)", "Proposition 1, C2"),
+    "c3_bound": Constant(r"\mathrm{bound}_{C3}", c3_bound, "C3: bound on the average squared gradient norm (erratum, as C2)",
+                         "Proposition 1, C3"),
+    "quasi_strong_radius": Constant(r"r_{\max}", quasi_strong_radius, "Assumption 2 (mu > 0) and ||grad F|| <= G "
+                                    "force ||w - w*|| <= r_max (ours)", "Assumption 2 and Proposition 1"),
+    "eq7_printed": Constant(r"\mathrm{avg}_{(7)}^{\mathrm{printed}}", eq7_printed, "eq. (7) as printed (erratum)", "eq. (7)"),
+    "eq7_corrected": Constant(r"\mathrm{avg}_{(7)}", eq7_corrected, "eq. (7) corrected (ours, from eq. (5))", "eq. (7)"),
+    "noise_identity_printed_rhs": Constant(r"t\,\mathbb E\Vert\tfrac1t\textstyle\sum_{i=0}^t\xi^i\Vert^2",
+                                           noise_identity_printed_rhs, "right side of the identity after eq. (5), "
+                                           "i.i.d. noise (erratum: not sigma^2)", "after eq. (5)"),
+    "momentum_variance_factor": Constant(r"\mathrm{Var}(m)/(\alpha^2\sigma^2)", momentum_variance_factor,
+                                         "stationary noise variance of the momentum drift (ours)", "eq. (6)"),
+    "interval_9": Constant(r"\Delta t_{(9)}", interval_9, "iterations between uploads, as printed, without the O "
+                           "constant (erratum in the noise regime)", "eq. (9)"),
+    "memory_bound_printed": Constant(r"\overline{\Vert e\Vert^2}", memory_bound_printed, "memory bound of the printed "
+                                     "filter (compared with the drift to be applied)", "Algorithm 1, line 8"),
+    "memory_bound_alpha_squared": Constant(r"\overline{\Vert e\Vert^2}_{\alpha^2}", memory_bound_alpha_squared,
+                                           "memory bound of the alpha^2-scaled filter (ours)", "Algorithm 1, line 8"),
+}
+
 _NAMES = dict(C=C, alpha_max_c1=alpha_max_c1, alpha_max_c2=alpha_max_c2, alpha_max_c3=alpha_max_c3,
               c1_rate=c1_rate, c2_bound=c2_bound, c3_bound=c3_bound, quasi_strong_radius=quasi_strong_radius,
               eq7_printed=eq7_printed, eq7_corrected=eq7_corrected, momentum_variance_factor=momentum_variance_factor,

@@ -9,4 +9,7 @@
 * 002: ``compams`` (Algorithm 1), ``compams_single`` (Algorithm 2), with the baselines ``amsgrad``
   (full precision, and the shared server update), ``qadam``, ``onebit_adam``, ``compams_sgd``; the
   nonconvex test problems of 002 in ``compams_problems``.
+* 003: ``lena`` (Algorithm 1: every drift, both readings of the filter, the 3-trigger rule, the
+  quantization extension), ``lag`` (LAG-WK, LAG-PS), with ``sgd``/``gd`` (DGD) and ``diana`` as baselines;
+  the network cost model in ``lena_network``, the problems of 003 in ``lena_problems``.
 """
