@@ -125,6 +125,8 @@ DEFINITIONS = {
 linear_term = sp.sqrt(Delta * L * sigma**2 / (n * T))
 #: Theorem 1 (and Corollary 1): unidirectional/bidirectional unbiased compression, lower bound.
 theorem1_lower = linear_term + (1 + omega) * Delta * L / T
+#: Corollary 1 (bidirectional unbiased compression): "the same lower bound holds", i.e. Theorem 1's.
+corollary1_lower = theorem1_lower
 #: Theorem 2: uni/bidirectional contractive compression, lower bound.
 theorem2_lower = linear_term + Delta * L / (delta * T)
 #: Theorem 3 (NEOLITHIC, contractive), up to the logarithmic factors that O-tilde omits.

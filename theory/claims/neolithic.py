@@ -27,7 +27,8 @@ from reference_impl.backends import EXACT, NUMPY
 from reference_impl.runner import seed_from_names
 from theory import compressors as TC
 from theory import neolithic as N
-from theory.registry import BadParameter, CheckResult, Claim, Param, register
+from theory.claims._exact import mutant_check
+from theory.registry import BadParameter, CheckResult, Claim, Param, register, register_mutant
 
 P = "neolithic"
 
@@ -143,7 +144,7 @@ def _identity_checks(kind: str, d: int):
         out = comp(EXACT, _batch(x))
         v = _row(out.values)
         ok_mean &= v == x
-        max_err = max(max_err, _sq([a - b for a, b in zip(v, x)]))
+        max_err = max(max_err, _sq([a - b for a, b in zip(v, x)]) / _sq(x))   # error factor ||C(x)-x||^2/||x||^2
     return comp, ok_mean, max_err
 
 
@@ -174,9 +175,10 @@ def check_assumption4(p) -> CheckResult:
     comp, ok_mean, max_err = _identity_checks("contractive", int(p["d"]))
     delta = Fr(p["delta"])
     declared = comp.constant_exact(int(p["d"]))
-    holds = ok_mean and max_err == 0 and declared == 1 and 0 < delta <= 1
+    in_class = max_err <= 1 - delta          # E||C(x)-x||^2 <= (1 - delta) ||x||^2, measured (exact)
+    holds = ok_mean and in_class and declared == 1
     return CheckResult(holds, dict(identity_error_sq=max_err, declared_delta=_s(declared),
-                                   in_C_delta_for_given_delta=max_err == 0),
+                                   in_C_delta_for_given_delta=in_class),
                        "reference Identity compressor on 6 integer vectors, exact")
 
 
@@ -284,7 +286,7 @@ def wangni_outcomes(comp, x):
     return outcomes, p
 
 
-def check_example_wangni(p) -> CheckResult:
+def check_example_wangni(p, printed_scale="norm") -> CheckResult:
     from reference_impl.compressors.sparsification import WangniSparsifier
 
     d, eps, count = int(p["d"]), Fr(p["epsilon"]), int(p["vectors"])
@@ -299,7 +301,8 @@ def check_example_wangni(p) -> CheckResult:
         worst = max(worst, err / _sq(x))
         # the operator as printed: C(v)_k = ||v||_2 Bernoulli(p_k)/p_k, same randomness (||v|| = 1)
         norm = Fr(1)
-        printed_mean = [sum((q * (norm / probs[k] if kept[k] else 0) for q, _, kept in outcomes), Fr(0))
+        scale = [norm if printed_scale == "norm" else x[k] for k in range(d)]   # ||v||_2 as printed, or v_k
+        printed_mean = [sum((q * (scale[k] / probs[k] if kept[k] else 0) for q, _, kept in outcomes), Fr(0))
                         for k in range(d)]
         bias = max(abs(a - b) for a, b in zip(printed_mean, x))
         printed_unbiased &= bias == 0
@@ -434,7 +437,7 @@ def _projection(S) -> sp.Matrix:
     return M * (M.T * M).pinv() * M.T
 
 
-def check_example_sketching(p) -> CheckResult:
+def check_example_sketching(p, printed="per_realisation") -> CheckResult:
     from reference_impl.compressors.sparsification import RandomSketch
 
     d, k = _check_k(p)
@@ -460,6 +463,8 @@ def check_example_sketching(p) -> CheckResult:
             outcomes = [(prob, _row(comp(EXACT, _batch(x), ScriptedRandom([S[None]])).values)) for S in sketches]
             _, err, _ = _moments(outcomes, x)
             worst = max(worst, err / _sq(x))
+        if printed == "expectation_inside":                            # a mutant: E inside the norm, no square
+            delta_printed = 1 - lam_max
         results[family] = dict(delta_printed=delta_printed, delta_expectation_inside_squared=delta_expect_sq,
                                delta_corrected=delta_correct, max_error_factor=worst)
     # Monte Carlo: Gaussian sketch (the reference RandomSketch), E||C(x)-x||^2/||x||^2 -> 1 - k/d
@@ -601,7 +606,7 @@ register(Claim(
 def check_theorem1_special_cases(p) -> CheckResult:
     stochastic = N.complexity_from_rate(N.theorem1_lower.subs({N.n: 1, N.omega: 0}))
     diff_arjevani = sp.simplify(stochastic - N.arjevani_complexity)
-    deterministic = N.complexity_from_rate((N.theorem1_lower - N.linear_term).subs({N.omega: 0}))
+    deterministic = N.complexity_from_rate(N.theorem1_lower.subs({N.omega: 0, N.sigma: 0}))
     diff_carmon = sp.simplify(deterministic - N.carmon_complexity)
     vals = {N.Delta: p["Delta"], N.L: p["L"], N.sigma: p["sigma"], N.epsilon: p["epsilon"]}
     at = {k: float(v) for k, v in vals.items()}
@@ -630,24 +635,36 @@ register(Claim(
 
 
 def check_corollary1(p) -> CheckResult:
-    comp_check = check_assumption3({"d": int(p["d"]), "omega": p["omega"]})
-    same = sp.simplify(N.theorem1_lower - N.CONSTANTS["theorem1_lower"].expr) == 0
-    return CheckResult(comp_check.holds and same,
-                       dict(identity_in_U_omega=comp_check.holds, corollary_bound_equals_theorem1=same),
-                       "the supremum over {C_i}_{i=0..n} in U_omega includes C_0 = I (I in U_omega, exact check), "
-                       "so the bidirectional minimax value is at least the unidirectional one of Theorem 1")
+    omega = p["omega"]
+    _need(p["T"] >= (1 + omega) ** 2, "T", p["T"], f"[(1+omega)^2, inf) = [{(1 + omega) ** 2}, inf) (Theorem 1)")
+    # the implication Theorem 1 => Corollary 1: C_0 = I is in U_omega (exact enumeration), so the bidirectional
+    # supremum runs over a superset of the unidirectional one
+    comp_check = check_assumption3({"d": int(p["d"]), "omega": omega})
+    # the bound as printed (theory/neolithic.py: corollary1_lower) against the trivial algorithm, which is in the
+    # bidirectional class too (it never communicates): ||grad f(x0)||^2 <= 2 L Delta on every instance
+    exceeds, compared = _trivial_bound_check(p, (N.corollary1_lower - N.linear_term).subs(N.omega, _fr(omega)))
+    compared = dict(identity_in_U_omega=comp_check.holds, implication_from_theorem_1_valid=comp_check.holds,
+                    **compared)
+    return CheckResult(comp_check.holds and not exceeds, compared,
+                       "the printed bound against the algorithm that outputs x^(0) (in the bidirectional class A "
+                       "too): a lower bound cannot exceed its 2 L Delta; and C_0 = I in U_omega (exact check)")
 
 
 register(Claim(
     id="neolithic.corollary-1", paper=P, source="001, Corollary 1 (bidirectional unbiased compression)",
     statement=r"Under the settings of Theorem 1, with $\{C_i\}_{i=0}^n\subseteq\mathcal{U}_\omega$ "
               r"(compression on the server too) the same lower bound holds.",
-    status="verified-symbolic", check=check_corollary1,
-    params=(Param("d", 5, 1, 64, kind="int"), Param("omega", Fr(1), 0, None)),
-    expression=N.theorem1_lower,
-    notes=r"Verified: the implication Theorem 1 $\Rightarrow$ Corollary 1 (class inclusion $I\in\mathcal{U}_\omega$, "
-          r"so the supremum defining the bidirectional value runs over a superset). The corollary inherits "
-          r"Theorem 1's missing condition $T\gtrsim\sigma^2/(nL\Delta)$ (neolithic.theorem-1)."))
+    status="erratum", check=check_corollary1,
+    params=_lower_bound_params((Param("omega", Fr(1), 0, None, help="compressor variance"),
+                                Param("d", 5, 1, 64, kind="int", help="dimension of the identity check"))),
+    expression=N.corollary1_lower,
+    notes=r"The implication Theorem 1 $\Rightarrow$ Corollary 1 is valid (class inclusion $I\in\mathcal{U}_\omega$, "
+          r"so the supremum defining the bidirectional value runs over a superset; exact check). But the bound "
+          r"itself is Theorem 1's, and the algorithm that outputs $x^{(0)}$ never communicates, so it is in the "
+          r"bidirectional class as well: the corollary inherits Theorem 1's counterexample (defaults: $c=10^{-3}$, "
+          r"$\sigma=10^5$, $n=2$, $T=100$: $c\cdot$bound $\approx7.07>2L\Delta=2$). Previously marked verified "
+          r"by comparing the bound with itself.",
+    correction=r"The same bound for $T\ge\max\{(1+\omega)^2,\ \sigma^2/(nL\Delta)\}$ (Theorem 1 corrected)."))
 
 
 def check_theorem2(p) -> CheckResult:
@@ -759,7 +776,7 @@ def _wangni_round(comp, d):
     return fn
 
 
-def check_lemma1(p) -> CheckResult:
+def check_lemma1(p, strict=True) -> CheckResult:
     from reference_impl.compressors.sparsification import RandK, TopK
 
     d, k = _check_k(p)
@@ -784,7 +801,7 @@ def check_lemma1(p) -> CheckResult:
         equality &= err == factor * nx
         if nx:
             worst_rand, worst_top = max(worst_rand, err / nx), max(worst_top, err_top / nx)
-    return CheckResult(strict_ok, dict(printed_strict_holds=strict_ok, corrected_weak_holds=weak_ok,
+    return CheckResult(strict_ok if strict else weak_ok, dict(printed_strict_holds=strict_ok, corrected_weak_holds=weak_ok,
                                        randk_attains_equality=equality, bound_factor=factor,
                                        randk_error_factor=worst_rand, topk_max_error_factor=worst_top,
                                        delta=delta, R=R, includes_zero_vector=True),
@@ -811,14 +828,15 @@ register(Claim(
                r"every $R\ge1$ (tight: equality for rand-$k$); FCC is $(1-(1-\delta)^R)$-contractive."))
 
 
-def check_algorithm_fcc(p) -> CheckResult:
+def check_algorithm_fcc(p, loop_rounds=None) -> CheckResult:
     from reference_impl.compressors.fcc import FCC
     from reference_impl.compressors.sparsification import RandK, TopK
 
     d, k = _check_k(p)
     R = int(p["R"])
     x = _integer_vectors(d, 2, "fcc-algorithm")[1]
-    rng_draws = [np.random.default_rng(seed_from_names(P, "fcc", r)).random((1, d)) for r in range(R)]
+    R_loop = R if loop_rounds is None else loop_rounds(R)      # the printed sum over r < R (a mutant: R - 1)
+    rng_draws = [np.random.default_rng(seed_from_names(P, "fcc", r)).random((1, d)) for r in range(max(R, R_loop))]
     randk = RandK(k, scaled=False)
     # R = 1 is one compression with the same randomness
     one = _row(FCC(randk, 1)(EXACT, _batch(x), ScriptedRandom(rng_draws[:1])).values)
@@ -826,15 +844,15 @@ def check_algorithm_fcc(p) -> CheckResult:
     r1_ok = one == direct
     # v^(R) = sum_r c^(r), c^(r) = C(v* - v^(r)), v^(0) = 0 (the slide's loop, written out)
     v, messages, bits = [Fr(0)] * d, [], 0
-    for r in range(R):
+    for r in range(R_loop):
         out = randk(EXACT, _batch([a - b for a, b in zip(x, v)]), ScriptedRandom([rng_draws[r]]))
         c = _row(out.values)
         messages.append(c)
         bits += int(out.bits[0])
         v = [a + b for a, b in zip(v, c)]
-    fcc_out = FCC(randk, R)(EXACT, _batch(x), ScriptedRandom(list(rng_draws)))
+    fcc_out = FCC(randk, R)(EXACT, _batch(x), ScriptedRandom(list(rng_draws[:R])))
     loop_ok = _row(fcc_out.values) == v == [sum(col, Fr(0)) for col in zip(*messages)]
-    bits_ok = int(fcc_out.bits[0]) == bits == R * int(randk(EXACT, _batch(x), ScriptedRandom([rng_draws[0]])).bits[0])
+    bits_ok = int(fcc_out.bits[0]) == bits == R_loop * int(randk(EXACT, _batch(x), ScriptedRandom([rng_draws[0]])).bits[0])
     # lossless: top-k recovers v* exactly after ceil(d/k) rounds; (1-delta)^R -> 0 as R -> oo
     rounds_exact = -(-d // k)
     top = _row(FCC(TopK(k), rounds_exact)(EXACT, _batch(x)).values)
@@ -876,28 +894,34 @@ def check_remark_fcc_unbiased(p) -> CheckResult:
     worst_q, factor_ok = Fr(0), True
     for x in _rational_unit_vectors(4, 8, "fcc-unbiased"):
         outcomes, _ = qsgd_outcomes(q, x)
-        scaled = [(pr, [v / (1 + omega_q) for v in val]) for pr, val in outcomes]
+        scaled = [(pr, [v * _fr(N.scaled_unbiased_delta.subs(N.omega, sp.Rational(omega_q.numerator,
+                                                                                    omega_q.denominator)))
+                        for v in val]) for pr, val in outcomes]
         # the reference ScaledUnbiased applies the same factor (same draw U = 0)
         probe = _row(scaled_q(EXACT, _batch(x), ScriptedRandom([np.zeros((1, 4), dtype=object)])).values)
         plain = _row(q(EXACT, _batch(x), ScriptedRandom([np.zeros((1, 4), dtype=object)])).values)
         factor_ok &= probe == [v / (1 + omega_q) for v in plain]
         _, err, _ = _moments(scaled, x)
         worst_q = max(worst_q, err / _sq(x))
-    delta_q = 1 / (1 + omega_q)
+    delta_q = _fr(N.scaled_unbiased_delta.subs(N.omega, sp.Rational(omega_q.numerator, omega_q.denominator)))
     # Wangni (omega = epsilon) scaled, inside R rounds of FCC, exact over every path
     w = WangniSparsifier(epsilon=eps)
     inner = ScaledUnbiased(w)
-    delta_w = 1 / (1 + eps)
+    delta_w = _fr(N.scaled_unbiased_delta.subs(N.omega, sp.Rational(eps.numerator, eps.denominator)))
     worst_w, total_ok = Fr(0), True
     for x in _integer_vectors(d, 3, "fcc-unbiased-wangni"):
         _, err, total = _moments(fcc_outcomes(inner, R, x, _wangni_round(w, d)), x)
         total_ok &= total == 1
         worst_w = max(worst_w, err / _sq(x))
     ok_q = worst_q <= 1 - delta_q and factor_ok
-    ok_w = worst_w <= (1 - delta_w) ** R and total_ok
+    ok_w = worst_w <= _fr(N.fcc_residual.subs({N.delta: sp.Rational(delta_w.numerator, delta_w.denominator),
+                                               N.R: R})) and total_ok
     return CheckResult(ok_q and ok_w, dict(qsgd_omega=omega_q, qsgd_scaled_error_factor=worst_q,
                                            qsgd_scaled_bound=1 - delta_q, wangni_fcc_error_factor=worst_w,
-                                           wangni_fcc_bound=(1 - delta_w) ** R, R=R),
+                                           wangni_fcc_bound=(1 - delta_w) ** R, R=R,
+                                           reference_scaling_is_1_over_1_plus_omega=factor_ok,
+                                           tightness_wangni=worst_w / ((1 - delta_w) ** R) if delta_w != 1 else None,
+                                           tightness_qsgd=worst_q / (1 - delta_q) if delta_q != 1 else None),
                        "exact enumeration: QSGD/(1+omega) (d=4, one round) and R-round FCC of Wangni/(1+epsilon), "
                        "reference compressors; bound (omega/(1+omega))^R")
 
@@ -940,14 +964,15 @@ def _upper_bound_check(delta_eff_sym, theorem_rate, lower_rate, delta_val, eps_v
     logf = sp.log(1 / N.epsilon_fcc)
     compression = theorem_rate - N.linear_term
     form_ok = sp.simplify(derived - (N.linear_term + logf * compression)) == 0
-    ratio = sp.simplify(theorem_rate / lower_rate)
+    # the derived rate with the logarithm O-tilde hides set to 1 (epsilon_fcc = 1/e), against the printed lower bound
+    ratio = sp.simplify(derived.subs(N.epsilon_fcc, sp.exp(-1)) / lower_rate)
     g_prime, g_neg, g0 = _log_inequality_sign()
     R_val, residual = _fcc_budget(delta_val, sp.Rational(str(eps_val)))
     budget_ok = residual <= Fr(eps_val)
     tr = N.transient_iterations(derived, linear=N.linear_term)
     holds = form_ok and ratio == 1 and g_neg and g0 == 0 and budget_ok
     compared = dict(derived_rate=_s(derived), derived_equals_rate_times_log=form_ok,
-                    upper_over_lower_bound=_s(ratio), log_inequality_derivative=_s(g_prime),
+                    derived_upper_over_printed_lower_bound=_s(ratio), log_inequality_derivative=_s(g_prime),
                     rounds_R=R_val, residual_factor=float(residual), residual_at_most_epsilon_fcc=budget_ok,
                     transient_with_logs=_s(tr.dominant[0] if tr.dominant else sp.oo), **extra)
     return holds, compared
@@ -1070,6 +1095,23 @@ def _table_params():
             Param("b", Fr(1), 0, None, low_open=True, help="heterogeneity (Q-SGD)"))
 
 
+def _numeric_crossing(rate, linear) -> float:
+    """The T (float) where the rate's terms other than ``linear`` sum to ``linear`` (bisection in log T)."""
+    import mpmath
+
+    u = sp.Symbol("u", real=True)          # u = log T: mpmath numbers hold T = e^u for any u here
+    f = sp.lambdify(u, sp.simplify((rate - linear) / linear).subs(N.T, sp.exp(u)), modules=["mpmath"])
+    lo, hi = 0.0, 5000.0                    # the ratio decreases in T
+    if f(mpmath.mpf(lo)) <= 1:
+        return 1.0
+    if f(mpmath.mpf(hi)) > 1:
+        raise ValueError("no crossing below T = e^5000")
+    for _ in range(120):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if f(mpmath.mpf(mid)) > 1 else (lo, mid)
+    return float(mpmath.exp(hi))
+
+
 def _row_check(row: str):
     def check(p) -> CheckResult:
         spec = N.TABLE[row]
@@ -1086,16 +1128,23 @@ def _row_check(row: str):
             return CheckResult(holds, compared, "sympy: no linear speedup <=> empty transient column")
         scaling_ok = all(c.free_symbols <= {N.lam} for c in tr.scaling.values())
         order_ok = tr.achieves_linear_speedup and N.same_order(tr.order, spec.transient_printed)
+        if not order_ok or not tr.crossings:
+            compared.update(order_matches_printed=False, achieves_linear_speedup=tr.achieves_linear_speedup)
+            return CheckResult(False, compared, "sympy: the derived transient does not match the printed column")
         # at the parameters: the dominant crossing T*, where the dominant term equals the linear one exactly
-        T_star = tr.dominant[0].subs(vals)
-        term = [t for t, c in tr.crossings.items() if c == tr.dominant[0]][0]
-        lin = (N.sigma / sp.sqrt(N.n * N.T)).subs(vals)
-        at_star = sp.simplify((term.subs(vals) / lin).subs(N.T, T_star))
-        at_64 = sp.simplify((term.subs(vals) / lin).subs(N.T, 64 * T_star))
+        # at the parameters: the largest symbolic crossing T* against the T where the whole rate's other terms
+        # equal the linear term, found numerically (bisection on the printed rate, no use of the crossings):
+        # T* <= T_num <= m^(1/a) T* for m decaying terms whose ratios fall like (T*/T)^a, a >= a_min
+        T_star = max(float(c.subs(vals)) for c in tr.crossings.values())
+        lin = N.sigma / sp.sqrt(N.n * N.T)
+        T_num = _numeric_crossing(spec.rate.subs(vals), lin.subs(vals))
+        a_min = min(-sp.Rational(c.as_base_exp()[1]) for c in tr.scaling.values())
+        upper = len(tr.crossings) ** float(1 / a_min) * T_star
+        crossing_ok = T_star * (1 - 1e-9) <= T_num <= upper * (1 + 1e-9)
         compared.update(order_matches_printed=order_ok, scaling_free_of_parameters=scaling_ok,
-                        T_star_at_params=_s(T_star), T_star_float=float(T_star),
-                        term_over_linear_at_T_star=_s(at_star), term_over_linear_at_64_T_star=_s(at_64))
-        holds = order_ok and scaling_ok and at_star == 1
+                        T_star_float=T_star, T_numeric_crossing=T_num, T_numeric_over_T_star=T_num / T_star,
+                        numeric_crossing_within_derived_range=crossing_ok)
+        holds = order_ok and scaling_ok and crossing_ok
         return CheckResult(holds, compared,
                            "sympy: every term equated with sigma/sqrt(nT) and solved for T; the largest crossing in "
                            "n, 1/delta, 1+omega compared with the printed column; at T = lambda T_cross the ratio is a "
@@ -1169,8 +1218,9 @@ def check_table_qsgd(p) -> CheckResult:
     average = float(np.mean(sq_norms))
     first_term = sq_norms[0] / (T + 1)
     omega = float(TC.qsgd_omega_value(d, s))
-    printed = float(N.TABLE["qsgd"].rate.subs({N.sigma: 0, N.b: 0, N.omega: omega, N.n: n, N.T: T}))
     Delta = d / 2
+    # printed in units Delta = L = 1: at sigma = b = 0 only deterministic terms remain, which scale with Delta L
+    printed = Delta * 1.0 * float(N.TABLE["qsgd"].rate.subs({N.sigma: 0, N.b: 0, N.omega: omega, N.n: n, N.T: T}))
     corrected = float(N.qsgd_rate_corrected.subs({N.sigma: 0, N.b: 0, N.omega: omega, N.n: n, N.T: T})) * Delta
     return CheckResult(average <= printed,
                        dict(average_sq_grad_norm=average, at_least_first_term=first_term,
@@ -1202,8 +1252,9 @@ register(Claim(
 
 
 def check_table_transient(p) -> CheckResult:
-    lower = N.table_transient("theorem-2").order
-    existing = {row: N.table_transient(row).order for row in ("mem-sgd", "double-squeeze", "cser")}
+    # the printed transient columns (the statement's own numbers); each row's check derives them from its rate
+    lower = N.TABLE["theorem-2"].transient_printed
+    existing = {row: N.TABLE[row].transient_printed for row in ("mem-sgd", "double-squeeze", "cser")}
     ml = N.order_monomial(lower)
     strictly = {row: all(ml[s] <= N.order_monomial(o)[s] for s in ml) and ml != N.order_monomial(o)
                 for row, o in existing.items()}
@@ -1240,12 +1291,13 @@ _TABLE1 = {  # comp. ratio -> method -> (ResNet18, ResNet20), from the slide "im
 _ROUNDS = {"5%": ("94.63", "93.32", "92.55", "91.48"), "1%": ("94.16", "93.15", "92.27", "91.32")}  # R = 2..5
 
 
-def check_table_rounds(p) -> CheckResult:
+def check_table_rounds(p, rounds=None) -> CheckResult:
     from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
-    monotone = {ratio: all(Decimal(a) > Decimal(b) for a, b in zip(v, v[1:])) for ratio, v in _ROUNDS.items()}
+    rounds = _ROUNDS if rounds is None else rounds
+    monotone = {ratio: all(Decimal(a) > Decimal(b) for a, b in zip(v, v[1:])) for ratio, v in rounds.items()}
     consistent = {}
-    for ratio, v in _ROUNDS.items():
+    for ratio, v in rounds.items():
         t1 = Decimal(_TABLE1[ratio]["NEOLITHIC"][0])
         consistent[ratio] = any(t1.quantize(Decimal("0.01"), rounding=m) == Decimal(v[0])
                                 for m in (ROUND_HALF_UP, ROUND_HALF_EVEN))
@@ -1301,3 +1353,105 @@ register(Claim(
               "as the best compressed baselines.",
     status="not-checkable", check=None,
     notes="GPU-scale training curves; the figure's data are not in the seed text."))
+
+
+# ---------------------------------------------------------------------------------------------
+# Mutants: each printed statement perturbed as a typo would perturb it, evaluated by the claim's own
+# check (a printed expression of theory/neolithic.py or theory/compressors.py patched, a hypothesis
+# removed by a parameter value outside the printed range, or the check's parameter for the printed part
+# that is not an expression). For an erratum the mutant is a nearby true statement (often the
+# correction read as a typo): the check must be able to say "holds" too.
+# ---------------------------------------------------------------------------------------------
+def _m(claim_id, description, check, module=N, exprs=None, items=None, **kw):
+    register_mutant(claim_id, description, mutant_check(check, module, exprs=exprs, items=items, **kw))
+
+
+def _table_row(key, **changes):
+    import dataclasses
+
+    return [(N.TABLE, key, dataclasses.replace(N.TABLE[key], **changes))]
+
+
+_sigma_not_squared = sp.sqrt(N.Delta * N.L * N.sigma / (N.n * N.T))
+_m("neolithic.assumption-3", "hypothesis omega >= 0 dropped: I in U_omega for omega = -1/10", check_assumption3,
+   params={"omega": Fr(-1, 10)})
+_m("neolithic.assumption-4", "range delta in (0, 1] widened to (0, 2]: I in C_delta for delta = 3/2",
+   check_assumption4, params={"delta": Fr(3, 2)})
+_m("neolithic.example-qsgd", "omega divided by d (a per-coordinate variance): min{1/s^2, 1/(sqrt(d) s)}",
+   check_example_qsgd, TC, {"qsgd_omega": TC.qsgd_omega / TC.d})
+_m("neolithic.example-qsgd", "omega typed 1/(2s) (the dimension dropped)",
+   check_example_qsgd, TC, {"qsgd_omega": 1 / (2 * TC.s)})
+_m("neolithic.example-wangni", "(erratum) ||v||_2 read as v_k (the correction as a typo): must hold",
+   check_example_wangni, printed_scale="coordinate")
+_m("neolithic.example-topk-randk", "(erratum) d/k read as k/d (the correction as a typo): must hold",
+   check_example_topk_randk, TC, {"topk_delta_slides": TC.randk_delta})
+_m("neolithic.example-sketching", "(erratum) expectation inside the norm, square dropped (the correction): must hold",
+   check_example_sketching, printed="expectation_inside")
+_m("neolithic.theorem-1", "(erratum) noise term with sigma for sigma^2: (Delta L sigma/(nT))^(1/2): must hold",
+   check_theorem1, exprs={"linear_term": _sigma_not_squared})
+_m("neolithic.theorem-1-special-cases", "Theorem 1's noise term with sigma for sigma^2", check_theorem1_special_cases,
+   exprs={"theorem1_lower": _sigma_not_squared + (1 + N.omega) * N.Delta * N.L / N.T})
+_m("neolithic.theorem-1-special-cases", "Theorem 1's compression term Delta L/T^2 (exponent of T changed)",
+   check_theorem1_special_cases, exprs={"theorem1_lower": N.linear_term + (1 + N.omega) * N.Delta * N.L / N.T**2})
+_m("neolithic.corollary-1", "(erratum) noise term with sigma for sigma^2: must hold", check_corollary1,
+   exprs={"corollary1_lower": _sigma_not_squared + (1 + N.omega) * N.Delta * N.L / N.T})
+_m("neolithic.theorem-2", "(erratum) hypotheses in delta (omega -> delta) and sigma for sigma^2: must hold",
+   check_theorem2, exprs={"theorem2_hypotheses_printed": N.theorem2_hypotheses_corrected,
+                          "linear_term": _sigma_not_squared})
+_m("neolithic.lemma-1", "(erratum) '<' read as '<=' (the correction): must hold", check_lemma1, strict=False)
+_m("neolithic.algorithm-fcc", "the loop sums R - 1 messages (sum over r < R - 1)", check_algorithm_fcc,
+   loop_rounds=lambda R: R - 1)
+_m("neolithic.algorithm-fcc", "the loop sums R + 1 messages", check_algorithm_fcc, loop_rounds=lambda R: R + 1)
+_m("neolithic.algorithm-fcc", "residual factor (1 - delta)^R typed (1 + delta)^R (limit not 0)", check_algorithm_fcc,
+   exprs={"fcc_residual": (1 + N.delta) ** N.R})
+_m("neolithic.remark-fcc-unbiased", "C/(1+omega) typed C/omega (delta = 1/omega)", check_remark_fcc_unbiased,
+   exprs={"scaled_unbiased_delta": 1 / N.omega})
+_m("neolithic.remark-fcc-unbiased", "R rounds leave (omega/(1+omega))^(R+1)", check_remark_fcc_unbiased,
+   exprs={"fcc_residual": (1 - N.delta) ** (N.R + 1)})
+_m("neolithic.theorem-3", "printed rate Delta L/(delta^2 T)", check_theorem3,
+   exprs={"theorem3_upper": N.linear_term + N.Delta * N.L / (N.delta**2 * N.T)})
+_m("neolithic.theorem-3", "printed rate without the 1/n in the noise term", check_theorem3,
+   exprs={"theorem3_upper": sp.sqrt(N.Delta * N.L * N.sigma**2 / N.T) + N.Delta * N.L / (N.delta * N.T)})
+_m("neolithic.theorem-4", "printed rate (1+omega)^2 Delta L/T", check_theorem4,
+   exprs={"theorem4_upper": N.linear_term + (1 + N.omega) ** 2 * N.Delta * N.L / N.T})
+_m("neolithic.theorem-4", "transient n (1+omega) (exponent dropped)", check_theorem4,
+   items=_table_row("theorem-4", transient_printed=N.n * (1 + N.omega)))
+_m("neolithic.remark-linear-speedup", "T >= sigma^2/(n epsilon) (exponent of epsilon dropped)",
+   check_remark_linear_speedup, exprs={"linear_speedup_T": N.sigma**2 / (N.n * N.epsilon)})
+_m("neolithic.remark-linear-speedup", "T >= sigma/(n epsilon^2) (sigma not squared)",
+   check_remark_linear_speedup, exprs={"linear_speedup_T": N.sigma / (N.n * N.epsilon**2)})
+_m("neolithic.remark-no-linear-speedup", "EF21-SGD's noise term typed sigma/sqrt(nT) (delta^3 read as n)",
+   check_remark_no_linear_speedup,
+   items=_table_row("ef21-sgd", rate=N.sigma / sp.sqrt(N.n * N.T) + 1 / (N.delta * N.T)))
+_TABLE_MUTANTS = {
+    "theorem-2": [("transient n/delta (exponent dropped)", dict(transient_printed=N.n / N.delta)),
+                  ("rate 1/(delta^2 T)", dict(rate=N._lin + 1 / (N.delta**2 * N.T)))],
+    "theorem-1": [("transient n (1+omega) (exponent dropped)", dict(transient_printed=N.n * (1 + N.omega))),
+                  ("transient n^2 (1+omega)^2", dict(transient_printed=N.n**2 * (1 + N.omega) ** 2))],
+    "theorem-3": [("transient n/delta^4", dict(transient_printed=N.n / N.delta**4)),
+                  ("rate 1/(delta sqrt(T)) (exponent of T halved)", dict(rate=N._lin + 1 / (N.delta * sp.sqrt(N.T))))],
+    "theorem-4": [("transient n (1+omega)^3", dict(transient_printed=N.n * (1 + N.omega) ** 3))],
+    "mem-sgd": [("transient n^3/delta^8 (Double Squeeze's)", dict(transient_printed=N.n**3 / N.delta**8)),
+                ("rate with delta^(4/3) for delta^(2/3)", dict(
+                    rate=N._lin + N.G**N._two_thirds / (N.delta**sp.Rational(4, 3) * N.T**N._two_thirds) + 1 / N.T))],
+    "double-squeeze": [("transient n^3/delta^4 (MEM-SGD's)", dict(transient_printed=N.n**3 / N.delta**4)),
+                       ("transient n^2/delta^8", dict(transient_printed=N.n**2 / N.delta**8))],
+    "cser": [("transient n^3/delta^8", dict(transient_printed=N.n**3 / N.delta**8)),
+             ("transient n^4/delta^4", dict(transient_printed=N.n**4 / N.delta**4))],
+    "ef21-sgd": [("transient column n/delta^3 (claims linear speedup)", dict(transient_printed=N.n / N.delta**3)),
+                 ("noise term typed sigma/sqrt(nT) (delta^3 read as n), column empty", dict(
+                     rate=N.sigma / sp.sqrt(N.n * N.T) + 1 / (N.delta * N.T)))],
+}
+for _key, _muts in _TABLE_MUTANTS.items():
+    for _desc, _changes in _muts:
+        _m(f"neolithic.table-{_key}", _desc, _row_check(_key), items=_table_row(_key, **_changes))
+_m("neolithic.table-qsgd", "(erratum) the deterministic term (1+omega)/T kept (as MEM-SGD's row keeps 1/T): must hold",
+   check_table_qsgd, items=_table_row("qsgd", rate=N.TABLE["qsgd"].rate + (1 + N.omega) / N.T))
+_m("neolithic.table-transient", "MEM-SGD's transient n/delta^2 (no gap)", check_table_transient,
+   items=_table_row("mem-sgd", transient_printed=N.n / N.delta**2))
+_m("neolithic.table-transient", "lower bound's transient n^3/delta^8", check_table_transient,
+   items=_table_row("theorem-2", transient_printed=N.n**3 / N.delta**8))
+_m("neolithic.table-rounds", "5% row's R = 3 entry typed 94.73 (above R = 2: not decreasing)", check_table_rounds,
+   rounds={**_ROUNDS, "5%": ("94.63", "94.73", "92.55", "91.48")})
+_m("neolithic.table-rounds", "1% row's R = 2 entry typed 94.14 (Table 1's 94.155 rounds to 94.16)", check_table_rounds,
+   rounds={**_ROUNDS, "1%": ("94.14", "93.15", "92.27", "91.32")})
