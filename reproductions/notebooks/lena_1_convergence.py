@@ -28,6 +28,9 @@
 # 50 iterations (the paper: per 1000, over far longer runs).
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (informational: grid choices, and quantities read at a threshold crossing or from upload counts, which
+#  other BLAS kernels can move; the checks below assert the stable facts)
 import os
 import warnings
 
@@ -51,6 +54,9 @@ print("grid choice: alpha * L_bar =", ch["alpha_over_L"], "| LENA gamma =", ch["
 # the last bits and may flip an upload decision that sits on the threshold.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (informational: grid choices, and quantities read at a threshold crossing or from upload counts, which
+#  other BLAS kernels can move; the checks below assert the stable facts)
 runs = res["runs"]
 freq = {n: R.upload_frequency(r, WINDOW) for n, r in runs.items()}
 print(f"{'run':<11} {'final loss':>10}   upload frequency per {WINDOW} iterations")
@@ -76,8 +82,9 @@ for b in ("M-2", "M-15"):
     assert last[f"LAG-{b}"] > 5 * last[f"LENA-{b}"], (b, last)
 ratio = runs["LENA-B"]["loss"][-1] / runs["DGD-B"]["loss"][-1]
 assert ratio <= 1.5, ratio
-print(f"LENA-B / DGD-B final loss: {ratio:.2g}; LAG-M-2 / LENA-M-2 frequency: {last['LAG-M-2'] / last['LENA-M-2']:.1g}; "
-      f"LAG-B / LENA-B: {last['LAG-B'] / last['LENA-B']:.1g}")
+print("LENA-B frequency falls:", True, "| levels B < M-15 < M-2:", True, "| LAG > 5x LENA with minibatches:", True)
+print("LENA-B final loss within 1.5x DGD-B:", True, "| LAG-B uploads at least 3x more often than LENA-B (the paper: ~100x):",
+      bool(last["LAG-B"] >= 3 * last["LENA-B"]))
 
 # %%
 import matplotlib.pyplot as plt

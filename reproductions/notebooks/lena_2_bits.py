@@ -29,6 +29,9 @@
 # minibatch 3, 3000 iterations, target 0.86.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (informational: grid choices, and quantities read at a threshold crossing or from upload counts, which
+#  other BLAS kernels can move; the checks below assert the stable facts)
 import os
 import warnings
 
@@ -51,6 +54,9 @@ print("grid choice: alpha * L_bar =", ch["alpha_over_L"], "| LENA gamma =", ch["
 # other machines change the last bits of the iterates, and an upload decision near the threshold can flip.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (informational: grid choices, and quantities read at a threshold crossing or from upload counts, which
+#  other BLAS kernels can move; the checks below assert the stable facts)
 P = R.PAPER_VALUES
 PAPER_MB = {"LENA": P["fig2b_bits_LENA"], "LENA-3": P["fig2b_bits_LENA_3trigger"], "DIANA": P["fig2b_bits_DIANA"],
             "LAG": P["fig2b_bits_LAG"]}
@@ -86,14 +92,19 @@ assert r["DGD"]["bits"].sum() == T_ * M_ * 32 * 7840
 freq = {n: (x["bits"] > 0).mean() for n, x in r.items()}
 assert freq["LENA"] < freq["LAG"] and freq["LENA-3"] < freq["LENA"], freq
 assert r["LENA-printed"]["loss"][-1] > 5 * r["DGD"]["loss"][-1]
-print(f"LAG / LENA upload frequency: {freq['LAG'] / freq['LENA']:.1g} (paper: about 10^{P['lag_vs_lena_upload_frequency_orders']})")
+assert freq["LAG"] > 4 * freq["LENA"], freq
+print(f"LENA uploads over 4x less often than LAG: True (paper: about 10^{P['lag_vs_lena_upload_frequency_orders']} x)")
 print("DIANA needs fewer bits than LENA to the target here:",
-      res["bits_to_target"]["DIANA"] < res["bits_to_target"]["LENA"])
+      bool(res["bits_to_target"]["DIANA"] < res["bits_to_target"]["LENA"]),
+      f"| paper: LENA saves {P['fig2b_saving_vs_DIANA']:.0%} of DIANA's bits")
 
 # %% [markdown]
 # ## Full mode (stored): the paper's setting M = 200, all images, minibatch 3, target 0.86
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (informational: grid choices, and quantities read at a threshold crossing or from upload counts, which
+#  other BLAS kernels can move; the checks below assert the stable facts)
 full = R.load_full("lena-fig2")
 if full is None:
     print("no stored full-mode result (run `repro run lena-fig2 --full`)")

@@ -29,6 +29,9 @@
 # reused for every M. The paper's M up to 500 on all images is a full-mode run.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (informational: grid choices, and quantities read at a threshold crossing or from upload counts, which
+#  other BLAS kernels can move; the checks below assert the stable facts)
 import os
 import warnings
 
@@ -41,7 +44,9 @@ warnings.filterwarnings("ignore", category=TheoryRangeWarning)
 FULL = os.environ.get("REPRO_FULL") == "1"
 cfg = R.FULL_FIG4 if FULL else R.QUICK_FIG4
 res = R.figure4(**cfg)
-print("every algorithm reaches the target at every M:", all(all(v.values()) for v in res["reached"].values()))
+reached = all(all(v.values()) for v in res["reached"].values())
+assert reached, res["reached"]
+print("every algorithm reaches the target at every M:", reached)
 
 # %% [markdown]
 # ## Extra latency over LENA (seconds, mean over 100 bandwidth realisations)
@@ -50,6 +55,9 @@ print("every algorithm reaches the target at every M:", all(all(v.values()) for 
 # kernels may move an upload decision and the round at which the target is reached).
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (informational: grid choices, and quantities read at a threshold crossing or from upload counts, which
+#  other BLAS kernels can move; the checks below assert the stable facts)
 for label, name in (("uniform", "(a) p = [0.2]*5"), ("slow", "(b) p = [0.7, 0.2, 0.06, 0.03, 0.01]")):
     print(name)
     print(f"{'M':>5} {'LENA latency':>13} " + " ".join(f"{'extra ' + n:>12}" for n in ("DIANA", "LAG", "DGD")))
@@ -64,6 +72,9 @@ for label, name in (("uniform", "(a) p = [0.2]*5"), ("slow", "(b) p = [0.7, 0.2,
 # ## The four drifts at the largest M (latency to target, seconds, p = [0.2]*5)
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (informational: grid choices, and quantities read at a threshold crossing or from upload counts, which
+#  other BLAS kernels can move; the checks below assert the stable facts)
 for n, v in res["drifts"].items():
     print(f"{n:<7} {v:.2g}")
 
@@ -83,9 +94,13 @@ lena_lat = [res["latency"][(M, "uniform")]["LENA"]["mean_s"] for M in res["Ms"]]
 diana_lat = [res["latency"][(M, "uniform")]["DIANA"]["mean_s"] for M in res["Ms"]]
 ratio = [a / b for a, b in zip(lena_lat, diana_lat)]
 assert diana_lat[-1] > diana_lat[0] and ratio[-1] < ratio[0] / 1.5, (lena_lat, diana_lat)
-print("LENA / DIANA latency ratio by M:", " ".join(f"{x:.2g}" for x in ratio))
+print("LENA / DIANA latency ratio falls by over 1.5x from the smallest to the largest M: True; "
+      "LENA beats DIANA at some M:", any(x < 1 for x in ratio))
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (informational: grid choices, and quantities read at a threshold crossing or from upload counts, which
+#  other BLAS kernels can move; the checks below assert the stable facts)
 full = R.load_full("lena-fig4")
 if full is not None:
     fr = full["results"]
