@@ -85,6 +85,7 @@ def test_topk_with_k_equal_d_is_the_identity():
     assert all(np.array_equal(u, w) for u, w in zip(xa, xb))
 
 
+@pytest.mark.filterwarnings("ignore::reference_impl.algorithms.base.TheoryRangeWarning")  # eps = 0 on purpose
 def test_exact_identity_ef_equals_amsgrad_and_beta_zero_closed_form():
     """beta_1 = beta_2 = 0, eps = 0 outside: theta_t = theta_{t-1} - eta g_t / max_{s<=t} |g_s| (coordinatewise)."""
     p = rational_quadratic()
@@ -103,6 +104,7 @@ def test_exact_identity_ef_equals_amsgrad_and_beta_zero_closed_form():
     assert all(isinstance(v, F) for v in xa[-1])
 
 
+@pytest.mark.filterwarnings("ignore::reference_impl.algorithms.base.TheoryRangeWarning")  # eps = 0 on purpose
 def test_exact_error_feedback_telescopes():
     """sum_t g~_{t,i} + e_{T+1,i} = sum_t g_{t,i} exactly (line 8 of Algorithm 1), Top-k, Fractions."""
     p = rational_quadratic()
@@ -121,6 +123,7 @@ def test_exact_error_feedback_telescopes():
     assert np.count_nonzero(info.uplink[0]) == 1
 
 
+@pytest.mark.filterwarnings("ignore::reference_impl.algorithms.base.TheoryRangeWarning")  # eps = 0 on purpose
 def test_exact_backend_refuses_an_irrational_root():
     p = rational_quadratic()
     algo = compams(F(1, 4), TopK(1), beta_2=F(999, 1000), eps=0, eps_mode="outside")
