@@ -44,6 +44,9 @@ gamma_max = sp.Min(gamma_max_up, gamma_max_down, gamma_max_Upsilon)
 GAMMA_MAX_COMPONENTS = (gamma_max_up, gamma_max_down, gamma_max_Upsilon)
 #: "We define L~ such that gamma_max = (2 L~)^{-1}" (slide "Convergence of MCM - Strongly Convex").
 L_tilde = 1 / (2 * gamma_max)
+#: The remark's asymptotic step sizes as printed: (L omega^{3/2})^{-1} (MCM) and (L omega^2)^{-1} (Dore/Artemis),
+#: as exponents of omega.
+remark_gamma_max_exponents = {"mcm": sp.Rational(-3, 2), "dore": sp.Integer(-2)}
 #: The degraded framework (Dore [LLTY20], Artemis [PD20]) as the remark prints it.
 gamma_max_dore = 1 / (8 * L * (1 + omega_down) * (1 + omega_up / N))
 

@@ -41,7 +41,7 @@ from reference_impl.problems import LeastSquaresProblem
 from reference_impl.runner import seed_from_names
 from theory import mcm as T
 from theory.claims._exact import GENERATION, mutant_check, scalar_quadratic, sq
-from theory.registry import BadParameter, CheckResult, Claim, Param, register
+from theory.registry import BadParameter, CheckResult, Claim, Param, Undecidable, register, register_mutant
 
 P = "mcm"
 SOURCE = "004"
@@ -244,8 +244,7 @@ def check_proposition1(p) -> CheckResult:
         compared.update({f"{label}_omega_up": ou, f"{label}_omega_down": od, f"{label}_empirical": mean,
                          f"{label}_stderr": se, f"{label}_bound": bound, f"{label}_ratio": mean / bound,
                          f"{label}_z": z})
-        if label == "qsgd":
-            holds = mean <= bound + 3 * se
+        holds = holds and mean <= bound + 3 * se       # rand-k attains the bound: a tightened one fails
     return _result(holds, compared,
                        "Monte Carlo over independent Ghost steps (real QSGD compressors, reference_impl.algorithms."
                        "ghost, uplink without memory) from a fixed (w_{k-1}, w_hat_{k-1}); holds when the mean of "
@@ -292,8 +291,10 @@ def _ghost_exact_gd_counterexample(gamma_L, L=Fr(1)):
     state, _ = algo.step(state, problem, EXACT, np.random.default_rng(0))
     lhs = sq(state.w - x_star)
     grad = problem.grad(EXACT, w_hat_prev)
-    rhs = sq(w_prev - x_star) - gamma * (problem.loss(EXACT, w_prev) - f_star) - gamma / (2 * L) * sq(grad)
-    return lhs, rhs   # omega_down = 0 and sigma = 0: the residual and noise terms vanish
+    # the printed right side (theory/mcm.py) at omega_up = omega_down = 0, sigma = 0 (residual and noise vanish)
+    rhs = T.exact("ghost_contraction_rhs", E_dist=sq(w_prev - x_star), F_gap=problem.loss(EXACT, w_prev) - f_star,
+                  G_1=sq(grad), G_2=Fr(0), gamma=gamma, L=L, omega_up=0, omega_down=0, N=1, b=1, sigma=0)
+    return lhs, rhs
 
 
 def check_theorem2(p) -> CheckResult:
@@ -327,8 +328,10 @@ register(Claim(
 
 
 @_memo
-def check_theorem3(p) -> CheckResult:
-    """Theorem 3's Monte Carlo (cached: Theorem 4 states the same inequality)."""
+def check_theorem3(p, start="far") -> CheckResult:
+    """The Ghost contraction by Monte Carlo. ``start="far"`` (Theorem 3): from w_{k-2} far from w_*, where the
+    gradient terms dominate; ``start="star"`` (Theorem 4, whose point is the noise term): from w_{k-2} =
+    w_hat_{k-2} = w_*, where every gradient term starts at 0 and the noise term is what the inequality tests."""
     from reference_impl.algorithms.ghost import ghost
 
 
@@ -338,6 +341,8 @@ def check_theorem3(p) -> CheckResult:
     rng = np.random.default_rng(seed_from_names(P, "theorem-3", p["d"], N, p["n"], p["batch"]))
     w0 = ev.x_star + 2 * rng.standard_normal(problem.d)
     w_hat0 = w0 + 0.5 * rng.standard_normal(problem.d)
+    if start == "star":
+        w0, w_hat0 = ev.x_star.copy(), ev.x_star.copy()
     algo = ghost(gamma, up, down, batch=batch, up_memory=False)
     state0 = algo.init(problem, NUMPY)._replace(w=w0.copy(), w_hat=w_hat0.copy())
     W1, WH1, W2 = (np.empty((R, problem.d)) for _ in range(3))
@@ -358,8 +363,9 @@ def check_theorem3(p) -> CheckResult:
     # the observations after Theorem 3 (symbolic)
     obs = _ghost_observations()
     return _result(not violated and obs["all"],
-                       dict(gamma=gamma, gamma_L_1_plus_omega_up_over_N=cond, omega_up=wu, omega_down=wd,
+                       dict(start=start, gamma=gamma, gamma_L_1_plus_omega_up_over_N=cond, omega_up=wu, omega_down=wd,
                             mean_lhs=float(lhs.mean()), mean_rhs=float(rhs.mean()),
+                            tightness_mean_lhs_over_rhs=float(lhs.mean() / rhs.mean()),
                             mean_rhs_minus_lhs=float(mean[0]), stderr=float(se[0]),
                             worst_violation_in_stderr=z, sigma2_over_b=noise, samples=R, observations=obs),
                        "Monte Carlo over independent pairs of Ghost steps (real QSGD, reference_impl.algorithms.ghost, "
@@ -413,22 +419,57 @@ register(Claim(
           "w_{k-1} - w_*> + gamma^2 E||g||^2; convexity and co-coercivity give -2 gamma <grad F(w_hat), w_hat - "
           "w_*> <= -gamma (F(w_hat) - F_*) - (gamma/L)||grad F(w_hat)||^2, Jensen (E[w_hat | w] = w) turns "
           "F(w_hat) into F(w), the residual is <= 2 gamma L ||w - w_hat||^2 and Proposition 1 bounds it. "
-          "Homogeneous setting. Theorem 2 and Theorem 4 state the same inequality."))
+          "Homogeneous setting. Theorem 2 and Theorem 4 state the same inequality; mcm.theorem-4 runs it from "
+          "w_*, where the noise term is tested, this claim from a far point, where the gradient terms are."))
 
 
+@_memo
 def check_theorem4(p) -> CheckResult:
-    res = check_theorem3(p)
-    return _result(res.holds, res.compared, "same inequality as Theorem 3: " + res.detail)
+    """Theorem 4's subject, the Ghost noise term: one Ghost step from w_{k-1} = w_hat_{k-1} = w_hat_{k-2} = w_*,
+    where every other term of the contraction vanishes, with rand-k compressors (equality in Assumption 1), so
+    the left side is gamma^2 (1 + omega_up) sigma^2/(N b) exactly in expectation."""
+    from reference_impl.algorithms.ghost import ghost
+
+    problem, ev, _, _, _, _, batch = _setup(p, "theorem-4")
+    if batch is None:
+        raise Undecidable("the noise term is 0 with exact gradients (batch = 0): nothing to compare; take batch >= 1")
+    d, N, R = problem.d, p["N"], p["samples"]
+    up = down = _randk(max(1, d // 2))
+    wu, wd = up.constant(d), down.constant(d)
+    L = ev.L
+    gamma = float(p["gamma_frac"]) * T.numeric("gamma_max_up", L=L, omega_up=wu, N=N)
+    rng = np.random.default_rng(seed_from_names(P, "theorem-4", d, N, p["n"], p["batch"]))
+    algo = ghost(gamma, up, down, batch=batch, up_memory=False)
+    x_star = ev.x_star
+    state0 = algo.init(problem, NUMPY)._replace(w=x_star.copy(), w_hat=x_star.copy())
+    lhs = np.empty(R)
+    for r in range(R):
+        s1, _ = algo.step(state0, problem, NUMPY, rng)
+        lhs[r] = float(((s1.w - x_star) ** 2).sum())
+    noise = float(ev.noise(x_star)[0])
+    rhs = T.numeric("ghost_contraction_rhs", E_dist=0.0, F_gap=0.0, G_1=float(ev.grad_sq(x_star)[0]), G_2=0.0,
+                    gamma=gamma, L=L, omega_up=wu, omega_down=wd, N=N, b=1, sigma=math.sqrt(noise))
+    mean, se = float(lhs.mean()), float(lhs.std(ddof=1) / math.sqrt(R))
+    exact_noise = gamma**2 * (1 + wu) * noise / N
+    return _result(mean <= rhs + 3 * se,
+                   dict(gamma=gamma, omega_up=wu, omega_down=wd, sigma2_over_b=noise, mean_lhs=mean, stderr=se,
+                        printed_rhs_noise_term=rhs, exact_expected_lhs=exact_noise,
+                        tightness_mean_lhs_over_rhs=mean / rhs, samples=R),
+                   "Monte Carlo over independent Ghost steps (reference_impl.algorithms.ghost, rand-d/2 both ways) from "
+                   "w_{k-1} = w_hat_{k-1} = w_*, where the right side of the contraction is its noise term alone: "
+                   "holds when the mean of ||w_k - w_*||^2 is at most it + 3 standard errors")
 
 
 register(Claim(
     id="mcm.theorem-4", paper=P, source="004, slide 'Noise level, Ghost', Theorem 4",
     statement=_tex(r"Theorem 3 repeated (Ghost contraction under $\gamma L(1+@wu/N)\le 1/2$), introducing the noise "
                    r"term $\gamma^2\frac{(1+@wu)\sigma^2}{Nb}(1+2\gamma L@wd)$ of Ghost."),
-    status="verified-numeric", check=check_theorem4, params=_GHOST_PARAMS,
+    status="verified-numeric", check=check_theorem4,
+    params=_GHOST_PARAMS[:-1] + (Param("samples", 3000, 50, 10**6, kind="int", help="Monte Carlo samples (steps)"),),
     expression={"rhs": T.ghost_contraction_rhs, "noise": T.noise_ghost},
     notes="Theorem 4 is Theorem 3 verbatim (same hypotheses, same inequality; Theorem 2 is the same statement "
-          "without hypotheses). The noise levels the slide compares are the separate claim "
+          "without hypotheses); its check tests what it adds, the noise term, from w_* where that term is the whole "
+          "right side (tight up to 1 + 2 gamma L omega_down with rand-k compressors). The noise levels the slide compares are the separate claim "
           "mcm.theorem-4-noise-levels."))
 
 
@@ -663,7 +704,8 @@ def check_remark_gamma_max(p) -> CheckResult:
     lim = T.remark_gamma_max_limits()
     at_N = {k: sp.simplify(v.subs(T.N, N)) for k, v in lim.items()}
     positive_finite = all(v.is_positive and v.is_finite for v in (at_N["mcm"], at_N["dore"]))
-    holds = (positive_finite and at_N["exponent_mcm"] == sp.Rational(-3, 2) and at_N["exponent_dore"] == -2)
+    printed = T.remark_gamma_max_exponents       # the remark's (L omega^{3/2})^{-1} and (L omega^2)^{-1}
+    holds = (positive_finite and at_N["exponent_mcm"] == printed["mcm"] and at_N["exponent_dore"] == printed["dore"])
     return _result(holds, dict(limit_gamma_max_L_omega_3_2=at_N["mcm"], as_float=float(at_N["mcm"]),
                                    limit_gamma_dore_L_omega_2=at_N["dore"],
                                    ratio_gamma_max_over_gamma_dore_over_sqrt_omega=at_N["ratio_constant"],
@@ -765,7 +807,9 @@ def theorem6_checks(sim, ev: LSEval, gamma, L, wu, wd, N, n_se=4) -> dict:
     K = Z.shape[1]
     cum = np.cumsum(sim["W"][:, :-1], axis=1) / np.arange(1, K + 1)[None, :, None]
     ev_gap = ev.gap(cum.reshape(-1, cum.shape[2])).reshape(cum.shape[:2])
-    bound = V[:, :1].mean() / (gamma * np.arange(1, K + 1)) + gamma * s2b * phi / N
+    V0 = float(V[:, :1].mean())
+    bound = np.array([T.numeric("theorem6_rate", V_0=V0, gamma=gamma, K=kk, sigma=math.sqrt(s2b), b=1, N=N, L=L,
+                                omega_up=wu, omega_down=wd) for kk in range(1, K + 1)])    # the printed rate
     m2, se2 = _mean_se(ev_gap)
     avg_bad, avg_z = _violation(m2 - bound, se2, n_se)
     return dict(per_step_violated=step_bad, per_step_worst_z=step_z, average_violated=avg_bad,
@@ -918,7 +962,7 @@ def check_limit_variance_comparison(p) -> CheckResult:
     gm = T.value("gamma_max", **vals)
     g = _sym(p["gamma_frac"]) * gm
     mcm_factor = sp.simplify(_subs(T.Phi / (1 + T.omega_up), **vals).subs(T.gamma, g))
-    artemis_factor = 1 + _sym(p["omega_down"])
+    artemis_factor = sp.simplify(_subs(T.limit_variance_artemis / T.limit_variance_diana, **vals))
     dore_ok = bool(g <= T.value("gamma_max_dore", **vals))
     return _result(bool(mcm_factor <= artemis_factor),
                        dict(gamma=g, gamma_float=float(g), mcm_variance_factor=sp.simplify(mcm_factor),
@@ -962,7 +1006,8 @@ def check_theorem7(p) -> CheckResult:
     vals = dict(gamma=gamma, L=ev.L, omega_up=wu, omega_down=wd, N=p["N"], b=1, sigma=math.sqrt(s2b))
     V = sim["dist"] + T.numeric("lyapunov_weight", **vals) * sim["ups"]
     noise_term = gamma**2 * s2b * T.numeric("Phi", **vals) / p["N"]
-    Z = V[:, 1:] - ((1 - gamma * mu) * V[:, :-1] - gamma * sim["hat_gap"] + noise_term)
+    contraction = float(T.theorem7_contraction.subs({T.gamma: gamma, T.mu: mu, T.L: ev.L}))  # printed 1 - gamma mu
+    Z = V[:, 1:] - (contraction * V[:, :-1] - gamma * sim["hat_gap"] + noise_term)
     m, se = _mean_se(Z)
     rec_bad, rec_z = _violation(m, se, 4)
     compared = dict(gamma=gamma, mu=mu, L=ev.L, omega_up=wu, omega_down=wd, recursion_worst_z=rec_z,
@@ -970,7 +1015,8 @@ def check_theorem7(p) -> CheckResult:
     holds = not rec_bad
     if batch is None and p["gamma_frac"] == 1:        # part (1): noiseless, gamma = gamma_max
         k = np.arange(p["K"] + 1)
-        bound = (1 - gamma * mu) ** k * V[:, 0].mean()
+        bound = np.array([T.numeric("theorem7_linear_bound", L=ev.L, omega_up=wu, omega_down=wd, N=p["N"], mu=mu,
+                                    k=int(kk), V_0=float(V[:, 0].mean())) for kk in k])
         m2, se2 = _mean_se(sim["dist"])
         lin_bad, lin_z = _violation(m2 - bound, se2, 4)
         compared.update(linear_rate_worst_z=lin_z, final_mean_dist_sq=float(m2[-1]), final_bound=float(bound[-1]))
@@ -1295,3 +1341,96 @@ register(Claim(
     notes="From Theorem 6 with the tuned step: K(eps) ~ 4 ||w_0-w_*||^2 (1 + omega_up) sigma^2/(N b eps^2); the "
           "64 L omega_down^2 ||w_0 - w_*||^2/K term is of lower order. The row omits the 1/N that the strongly "
           "convex row keeps (the table treats N as a constant)."))
+
+
+# =========================================================================================================
+# Mutants: each printed statement perturbed as a typo would perturb it, evaluated by the claim's own check
+# (a printed expression of theory/mcm.py patched, or the check's parameter for the printed part that is not
+# an expression). For an erratum the mutant is a nearby true statement (often the correction read as a
+# typo): the check must be able to say "holds" too. Monte Carlo checks are re-run for their mutants (the
+# memo keys on the mutation generation), with the same seeds.
+# =========================================================================================================
+def _m(claim_id, description, check, exprs=None, items=None, **kw):
+    """Register a mutant whose check is ``check`` with printed expressions of theory/mcm.py patched."""
+    register_mutant(claim_id, description, mutant_check(check, T, exprs=exprs, items=items, **kw))
+
+
+_g, _L, _wu, _wd, _N, _b, _s = T.gamma, T.L, T.omega_up, T.omega_down, T.N, T.b, T.sigma
+
+
+def _ghost_rhs(noise=None, g1=None, fgap=None):
+    """The Ghost contraction's right side with one printed term replaced (a mutant)."""
+    return (T.E_dist - (fgap if fgap is not None else _g * T.F_gap) - (g1 if g1 is not None else _g / (2 * _L) * T.G_1)
+            + T.ghost_residual_coefficient * T.G_2 + (noise if noise is not None else T.ghost_noise))
+
+
+_m("mcm.proposition-1", "omega_down (1 + omega_up/N) typed omega_down (1 + omega_up)/N", check_proposition1,
+   {"proposition1_bound": _g**2 * _wd * (1 + _wu) / _N * T.G_1 + _g**2 * _wd * (1 + _wu) * _s**2 / (_N * _b)})
+_m("mcm.proposition-1", "gamma^2 typed gamma^3", check_proposition1,
+   {"proposition1_bound": T.proposition1_bound * _g})
+_m("mcm.theorem-2", "(erratum) with Theorem 3's hypothesis gamma L (1 + omega_up/N) <= 1/2 restored, at "
+   "gamma L = 1/2: must hold", check_theorem2, params={"gamma_L": Fr(1, 2)})
+_m("mcm.theorem-3", "E||w_{k-1} - w_*||^2 with coefficient 1/2 (a contraction constant off)", check_theorem3,
+   {"ghost_contraction_rhs": _ghost_rhs() - T.E_dist / 2})
+_m("mcm.theorem-4", "noise term without its (1 + omega_up)", check_theorem4,
+   {"ghost_contraction_rhs": _ghost_rhs(noise=T.ghost_noise / (1 + _wu))})
+_m("mcm.theorem-4", "noise term sigma^2/(N b) typed sigma^2/(N^2 b)", check_theorem4,
+   {"ghost_contraction_rhs": _ghost_rhs(noise=T.ghost_noise / _N)})
+_m("mcm.theorem-4-noise-levels", "(erratum) double compression's omega_down read as (1 + omega_down) (the "
+   "correction): must hold", check_theorem4_noise, {"noise_double_printed": T.noise_double})
+_m("mcm.theorem-5", "(erratum) alpha_down <= min(1, (4 omega_down)^-1) (the correction), at its largest "
+   "alpha_down = 1: must hold", check_theorem5, {"theorem5_alpha_bound": T.theorem5_alpha_bound_corrected},
+   params={"alpha_down": Fr(1)})
+_m("mcm.gamma-max", "gamma_max^Upsilon without the sqrt(2): (8 L omega_down sqrt(8 omega_down + omega_up/N))^-1",
+   check_gamma_max, {"gamma_max_Upsilon": 1 / (8 * _L * _wd * sp.sqrt(8 * _wd + _wu / _N))})
+_m("mcm.gamma-max", "gamma_max^up without the 2: (L (1 + omega_up/N))^-1", check_gamma_max,
+   {"gamma_max_up": 1 / (_L * (1 + _wu / _N))})
+_m("mcm.gamma-max", "gamma_max^down = (8 L omega_down^2)^-1 (exponent changed)", check_gamma_max,
+   {"gamma_max_down": 1 / (8 * _L * _wd**2)})
+_m("mcm.remark-gamma-max", "MCM's (L omega^{3/2})^-1 typed (L omega^2)^-1 (no gain)", check_remark_gamma_max,
+   {"remark_gamma_max_exponents": {"mcm": sp.Integer(-2), "dore": sp.Integer(-2)}})
+_m("mcm.remark-gamma-max", "Dore's (L omega^2)^-1 typed (L omega^3)^-1", check_remark_gamma_max,
+   {"remark_gamma_max_exponents": {"mcm": sp.Rational(-3, 2), "dore": sp.Integer(-3)}})
+_m("mcm.remark-gamma-max-dore", "(erratum) Dore's (1 + omega_down) squared: must hold", check_remark_dore,
+   {"gamma_max_dore": 1 / (8 * _L * (1 + _wd) ** 2 * (1 + _wu / _N))})
+_m("mcm.theorem-6", "V_0/(gamma k) typed V_0/(gamma k^2)", check_theorem6,
+   {"theorem6_rate": T.V_0 / (_g * T.K**2) + _g * _s**2 * T.Phi / (_N * _b)})
+_m("mcm.theorem-6-corollary", "leading term 2 sqrt(...) typed sqrt(...)", check_theorem6_corollary,
+   {"theorem6_tuned_rate": T.theorem6_tuned_rate / 2})
+_m("mcm.theorem-6-corollary", "tuned step without the N b", check_theorem6_corollary,
+   {"theorem6_tuned_gamma": sp.sqrt(T.D**2 / ((1 + _wu) * _s**2 * T.K))})
+_m("mcm.limit-variance", "Diana's (1 + omega_up) typed omega_up", check_limit_variance,
+   {"limit_variance_diana": _g**2 * _s**2 * _wu / (_N * _b)})
+_m("mcm.limit-variance", "the downlink factor 64 gamma L omega_down^2 typed 64 L omega_down^2 (gamma dropped)",
+   check_limit_variance, {"Phi": (1 + _wu) * (1 + 64 * _L * _wd**2)})
+_m("mcm.limit-variance-comparison", "(erratum) Artemis's (1 + omega_down) squared: must hold",
+   check_limit_variance_comparison,
+   {"limit_variance_artemis": _g**2 * _s**2 * (1 + _wu) * (1 + _wd) ** 2 / (_N * _b)})
+_m("mcm.theorem-7", "linear rate (1 - gamma_max L)^k (mu read as L)", check_theorem7,
+   {"theorem7_linear_bound": (1 - T.gamma_max * _L) ** T.k * T.V_0})
+_m("mcm.theorem-7", "contraction 1 - gamma L (mu read as L)", check_theorem7, {"theorem7_contraction": 1 - _g * _L})
+_m("mcm.theorem-7-decreasing-steps", "(erratum) L~ read as 4 L~ (the correction): must hold", check_theorem7_steps,
+   {"theorem7_step": T.theorem7_step_corrected})
+_m("mcm.theorem-8", "Theorem 6's V_0/(gamma k) typed V_0/(gamma k^2) (for Rand-MCM)", check_theorem8,
+   {"theorem6_rate": T.V_0 / (_g * T.K**2) + _g * _s**2 * T.Phi / (_N * _b)})
+_m("mcm.theorem-9", "V_0/(gamma K) typed V_0/(gamma K^2)", check_theorem9,
+   {"theorem9_rate": T.V_0 / (_g * T.K**2) + _g * _s**2 * T.Phi_rand / (_N * _b)})
+_m("mcm.table-rates-gamma-max", "(erratum) MCM's sqrt(1 + omega_up) read as sqrt(1 + omega_dwn + omega_up) (the "
+   "correction): must hold", check_table_gamma_max,
+   items=[(T.TABLE["gamma_max"], "MCM", T.table_gamma_max_mcm_corrected)])
+_m("mcm.table-rates-limit-variance", "MCM's omega_down^2 typed omega_down", check_table_limit_variance,
+   items=[(T.TABLE["limit_variance"], "MCM", (1 + _wu) * (1 + _g * _L * _wd))])
+_m("mcm.table-rates-limit-variance", "Diana's (1 + omega_up) typed (1 + omega_up)^2", check_table_limit_variance,
+   items=[(T.TABLE["limit_variance"], "Diana", (1 + _wu) ** 2)])
+_m("mcm.table-rates-sc-rate", "MCM's (1 - gamma mu)^k typed (1 - gamma mu)^(2k)", check_table_sc_rate,
+   items=[(T.TABLE["sc_rate"], "MCM", (1 - _g * T.mu) ** (2 * T.k))])
+_m("mcm.table-rates-sc-rate", "MCM's (1 - gamma mu)^k typed (1 - gamma mu/2)^k", check_table_sc_rate,
+   items=[(T.TABLE["sc_rate"], "MCM", (1 - _g * T.mu / 2) ** T.k)])
+_m("mcm.table-rates-sc-complexity", "MCM's entry with Artemis's (1 + omega_dwn)", check_table_sc_complexity,
+   items=[(T.TABLE["sc_complexity"], "MCM", (1 + _wd) * (1 + _wu) / (T.mu * T.epsilon * _N))])
+_m("mcm.table-rates-sc-complexity", "Artemis's entry without (1 + omega_dwn)", check_table_sc_complexity,
+   items=[(T.TABLE["sc_complexity"], "Artemis", (1 + _wu) / (T.mu * T.epsilon * _N))])
+_m("mcm.table-rates-convex-complexity", "MCM's entry with Artemis's (1 + omega_dwn)", check_table_convex_complexity,
+   items=[(T.TABLE["convex_complexity"], "MCM", (1 + _wu) * (1 + _wd) / T.epsilon**2)])
+_m("mcm.table-rates-convex-complexity", "Diana's (omega_up + 1) typed omega_up^2 + 1... as (omega_up + 1)^2",
+   check_table_convex_complexity, items=[(T.TABLE["convex_complexity"], "Diana", (_wu + 1) ** 2 / T.epsilon**2)])
