@@ -103,6 +103,8 @@ def _wrap(text: str, indent: str = "") -> str:
 def cmd_claims(args) -> int:
     from theory.registry import all_claims
 
+    if getattr(args, "mutation_score", False):
+        return _mutation_score(args)
     claims = all_claims(args.paper)
     if args.json:
         print(json.dumps([dict(id=c.id, source=c.source, status=c.status, statement=c.statement,
@@ -114,6 +116,37 @@ def cmd_claims(args) -> int:
         summary = textwrap.shorten(_text(c.statement), 90)
         print(f"{c.id:<{width}}  {c.status:<17}  {c.source}\n{'':<{width}}  {summary}")
     return 0
+
+
+def _mutation_score(args) -> int:
+    """``repro claims --mutation-score``: killed/total mutants per paper, survivors with their justification."""
+    from theory.claims._exact import CHEAP_PARAMS, mutation_report, mutation_scores
+
+    report = mutation_report(args.paper, cheap=CHEAP_PARAMS)
+    scores = mutation_scores(report)
+    if args.json:
+        print(json.dumps({paper: dict(killed=k, total=t, equivalent=e,
+                                      survivors=[dict(claim=cid, mutant=m.description, verdict=v,
+                                                      justification=m.equivalent or None) for cid, m, v in surv])
+                          for paper, (k, t, e, surv) in sorted(scores.items())}, indent=2))
+        return 1 if any(surv for _, _, _, surv in scores.values()) else 0
+    if not scores:
+        print("no claim has registered mutants" + (f" in {args.paper}" if args.paper else ""))
+        return 0
+    for paper, (k, t, e, surv) in sorted(scores.items()):
+        extra = f", {e} equivalent (not counted)" if e else ""
+        print(f"{paper:<10} {k}/{t} mutants killed{extra}")
+        for cid, m, v in surv:
+            why = f"verdict {'none' if v is None else ('holds' if v else 'fails')}, same as the claim's"
+            print(f"  survivor {cid}: {m.description} ({why})")
+    equivalent = [(c.id, m) for c, _, rows in report for m, _, _ in rows if m.equivalent]
+    for cid, m in equivalent:
+        print(f"  equivalent {cid}: {m.description} -- {m.equivalent}")
+    cheap = sorted(set(CHEAP_PARAMS) & {c.id for c, _, _ in report})
+    if cheap:
+        print("evaluated at cheaper parameters (claim and mutants alike): " +
+              "; ".join(f"{cid} " + " ".join(f"{k}={v}" for k, v in CHEAP_PARAMS[cid].items()) for cid in cheap))
+    return 1 if any(surv for _, _, _, surv in scores.values()) else 0
 
 
 def cmd_describe(args) -> int:
@@ -304,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paper", choices=("iade", "neolithic", "compams", "lena", "mcm"),
                    help="only this work's claims (000 iade, 001 neolithic, 002 compams, 003 lena, 004 mcm)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--mutation-score", action="store_true",
+                   help="run every claim's check and its registered mutants (typos of the printed statement) at "
+                        "the defaults; print killed/total per paper and the survivors (about a minute; exit 1 "
+                        "when a non-equivalent mutant survives)")
     p.set_defaults(func=cmd_claims)
     p = sub.add_parser("describe", help="one claim: statement, parameters with defaults and ranges, notes",
                        description="Show one claim: statement, parameters (default, allowed range), notes.")
