@@ -120,6 +120,14 @@ def verdict(claim, check=None, given=None):
         return None
 
 
+#: claim id -> parameter overrides for a cheaper mutation evaluation of a check that is slow at its defaults
+#: (a kappa sweep, a 100-run Monte Carlo); the claim and all its mutants run at these values.
+CHEAP_PARAMS = {
+    "iade.table-1": {"max_log10_kappa": "2", "rel_tol": "1/100"},
+    "iade.theorem-5.2": {"runs": "40", "K": "40"},
+}
+
+
 def mutation_report(paper=None, cheap=None):
     """``[(claim, base_verdict, [(mutant, verdict, killed)])]`` for every claim with registered mutants.
 
