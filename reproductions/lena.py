@@ -164,9 +164,9 @@ LEVELS_GRID = (1, 4, 16)
 
 
 def grid_search(problem, iterations: int, batch, seed_tag: str, algorithms=("DGD", "LAG", "DIANA", "LENA")) -> dict:
-    """Per algorithm, the step size alpha (in units of 1/L_bar, from :data:`ALPHA_GRID`) with the lowest final
-    training loss after ``iterations`` rounds; then LENA's momentum gamma (:data:`GAMMA_GRID`) and DIANA's QSGD
-    levels (:data:`LEVELS_GRID`) at that step size. A documented grid; nothing is tuned towards the paper's numbers."""
+    """Per algorithm, the step size alpha (in units of 1/L_bar, from ``ALPHA_GRID``) with the lowest final
+    training loss after ``iterations`` rounds; then LENA's momentum gamma (``GAMMA_GRID``) and DIANA's QSGD
+    levels (``LEVELS_GRID``) at that step size. A documented grid; nothing is tuned towards the paper's numbers."""
     L_bar = float(np.mean(problem.L_i))
     seed = seed_from_names(PAPER, "grid", seed_tag)
     scores, alpha = {}, {}
@@ -338,7 +338,7 @@ def _fig1(full: bool, out: Path) -> dict:
 QUICK_FIG2 = dict(M=20, per_node=40, iterations=250, batch=3, target=0.75, grid_iterations=30, record_every=10,
                   algorithms=("LENA", "LENA-3", "LENA-printed", "DIANA", "LAG", "DGD"), test_subset=2000)
 #: the paper's Figure 2 (b) setting: M = 200 nodes on all 60,000 images (300 each), minibatch 3, target 0.86
-FULL_FIG2 = dict(QUICK_FIG2, M=200, per_node=None, iterations=3000, grid_iterations=100, record_every=50,
+FULL_FIG2 = dict(QUICK_FIG2, M=200, per_node=None, iterations=2000, grid_iterations=50, record_every=100,
                  target=0.86, test_subset=None)
 
 

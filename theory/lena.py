@@ -23,54 +23,54 @@ n, t = sp.symbols("n t", positive=True, integer=True)
 c, r, q, v, S = sp.symbols("c r q v S", real=True)
 
 # --- Proposition 1 ------------------------------------------------------------------------------------
-#: C := beta L_bar^2 (G^2 + sigma^2) / 2
+# C := beta L_bar^2 (G^2 + sigma^2) / 2
 C = beta * L**2 * (G**2 + sigma**2) / 2
-#: step-size ranges: C1 alpha <= 1/(4 L_bar), C2 alpha < 1/(4 L_bar), C3 alpha <= 1/(2 L_bar)
+# step-size ranges: C1 alpha <= 1/(4 L_bar), C2 alpha < 1/(4 L_bar), C3 alpha <= 1/(2 L_bar)
 alpha_max_c1 = 1 / (4 * L)
 alpha_max_c2 = 1 / (4 * L)
 alpha_max_c3 = 1 / (2 * L)
-#: C1 (mu > 0), up to the constants and log factors that O-tilde hides
+# C1 (mu > 0), up to the constants and log factors that O-tilde hides
 c1_rate = sigma**2 / (mu * M * (T + 1)) + C**2 / (mu**2 * (T + 1)**2) + L * R_0**2 * sp.exp(-mu * (T + 1) / (4 * L))
-#: C2 (mu = 0): bound on (1/(T+1)) sum_t E F(w^t) - F*
+# C2 (mu = 0): bound on (1/(T+1)) sum_t E F(w^t) - F*
 c2_bound = (4 * sigma * R_0 / sp.sqrt(M * (T + 1)) + 4 * (C * R_0**2)**sp.Rational(2, 3) / (T + 1)**sp.Rational(2, 3)
             + 8 * L * R_0**2 / (T + 1))
-#: C3 (any smooth F): bound on (1/(T+1)) sum_t E ||grad F(w^t)||^2
+# C3 (any smooth F): bound on (1/(T+1)) sum_t E ||grad F(w^t)||^2
 c3_bound = (8 * sigma * sp.sqrt(L * F_0) / sp.sqrt(M * (T + 1)) + 8 * (C * F_0)**sp.Rational(2, 3) / (T + 1)**sp.Rational(2, 3)
             + 8 * L * F_0 / (T + 1))
-#: the bound of Beznosikov et al. (2020, Theorem 15) that the text contrasts with: noise divided by 1 - beta
+# the bound of Beznosikov et al. (2020, Theorem 15) that the text contrasts with: noise divided by 1 - beta
 beznosikov_rate = sigma**2 / ((1 - beta) * mu * M * T)
 
-#: Assumption 2 (mu > 0) with ||grad F|| <= G forces ||w - w*|| <= 2 G / mu: no function on all of R^d
-#: satisfies both (see lena.proposition-1-c1)
+# Assumption 2 (mu > 0) with ||grad F|| <= G forces ||w - w*|| <= 2 G / mu: no function on all of R^d
+# satisfies both (see lena.proposition-1-c1)
 quasi_strong_radius = 2 * G / mu
 
-#: the memory bound the filter gives when it compares with the drift about to be applied:
-#: ||e^{t+1}||^2 <= beta ||g^t||^2 (printed threshold) or beta alpha^2 ||g^t||^2 (alpha-squared threshold)
+# the memory bound the filter gives when it compares with the drift about to be applied:
+# ||e^{t+1}||^2 <= beta ||g^t||^2 (printed threshold) or beta alpha^2 ||g^t||^2 (alpha-squared threshold)
 memory_bound_printed = beta * (G**2 + sigma**2)
 memory_bound_alpha_squared = beta * alpha**2 * (G**2 + sigma**2)
 
 # --- eq. (7): the uniform average between uploads from v alone --------------------------------------------
-#: as printed: (1/n) sum alpha g = v - (n - 1) q
+# as printed: (1/n) sum alpha g = v - (n - 1) q
 eq7_printed = v - (n - 1) * q
-#: corrected (derived from eq. (5)): (1/n) sum alpha g = (v + (n - 1) q) / n
+# corrected (derived from eq. (5)): (1/n) sum alpha g = (v + (n - 1) q) / n
 eq7_corrected = (v + (n - 1) * q) / n
 
 # --- the noise identity after eq. (5): E||xi^0||^2 = t E||(1/t) sum_{i=0}^{t} xi^i||^2 (as printed) ---------
-#: the right side as printed, for i.i.d. noise of variance sigma^2: t (t + 1) sigma^2 / t^2
+# the right side as printed, for i.i.d. noise of variance sigma^2: t (t + 1) sigma^2 / t^2
 noise_identity_printed_rhs = t * (t + 1) * sigma**2 / t**2
-#: corrected: E||xi^0||^2 = t E||(1/t) sum_{i=1}^{t} xi^i||^2 = sigma^2
+# corrected: E||xi^0||^2 = t E||(1/t) sum_{i=1}^{t} xi^i||^2 = sigma^2
 noise_identity_corrected_rhs = t * t * sigma**2 / t**2
 
 # --- eq. (6): momentum as a variance-reduced drift -------------------------------------------------------
-#: stationary variance of m = (1 - gamma) m + gamma alpha g with i.i.d. noise, in units of alpha^2 sigma^2
+# stationary variance of m = (1 - gamma) m + gamma alpha g with i.i.d. noise, in units of alpha^2 sigma^2
 momentum_variance_factor = gamma / (2 - gamma)
 
 # --- eq. (9): iterations between two uploads (as printed, without the O constant) -----------------------
 interval_9 = beta * sp.Min(c / (L_m * r), beta * c**2 / sigma**2)
-#: the noise regime of (9) as printed: beta^2 c^2 / sigma^2 (exponent 2 in beta)
+# the noise regime of (9) as printed: beta^2 c^2 / sigma^2 (exponent 2 in beta)
 interval_9_noise = beta**2 * c**2 / sigma**2
-#: our derivation (random walk of the memory with the drift q ~ alpha grad f_m(w*)): n ~ beta (c^2 + sigma^2) /
-#: (alpha^2 sigma^2): exponent 1 in beta, -1 in sigma^2, -2 in alpha
+# our derivation (random walk of the memory with the drift q ~ alpha grad f_m(w*)): n ~ beta (c^2 + sigma^2) /
+# (alpha^2 sigma^2): exponent 1 in beta, -1 in sigma^2, -2 in alpha
 interval_noise_derived = beta * (c**2 + sigma**2) / (alpha**2 * sigma**2)
 
 

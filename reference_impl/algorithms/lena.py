@@ -150,7 +150,7 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
             Proposition 1, C3; C1 and C2 ask ``alpha <= 1/(4 L_bar)``).
         beta: threshold >= 0 (0: upload every round). Algorithm 1 states ``0 < beta <= 1`` while the
             experiments use 40; a value above 1 is allowed with a TheoryRangeWarning.
-        drift: one of :data:`DRIFTS`.
+        drift: one of ``DRIFTS`` (or ``"fixed"``, see ``q_value``).
         gamma: momentum parameter of eq. (6), in (0, 1] (drift ``"momentum"`` only).
         triggers_needed: K >= 1; upload once the condition held K times since the last upload.
         batch: None (exact local gradients) or the minibatch size (without replacement).

@@ -26,7 +26,7 @@
 # `reproductions.lena.grid_search`; the paper's values (its appendix) are not available.
 # Quick mode: M = 20 nodes, 40 images each, 250 iterations, 2000 test images, target 0.75.
 # Full mode (`REPRO_FULL=1`, stored below when present): the paper's M = 200 on all 60,000 images,
-# minibatch 3, 3000 iterations, target 0.86.
+# minibatch 3, 2000 iterations, target 0.86.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
