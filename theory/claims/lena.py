@@ -244,7 +244,7 @@ register(Claim(
               r"is $\frac{\gamma}{2-\gamma}\alpha^2\sigma^2 < \alpha^2\sigma^2$.",
     status="verified-symbolic", check=_check_momentum,
     params=(Param("gamma", Fr(1, 10), 0, 1, low_open=True, high_open=True, help="momentum"),
-            Param("iterations", 400, 1, 5000, kind="int", help="recursion steps")),
+            Param("iterations", 400, 1, 2000, kind="int", help="recursion steps")),
     expression=T.momentum_variance_factor,
     notes="The text states the variance reduction in words; the factor gamma/(2-gamma) is our derivation."))
 _mutant("lena.eq-6", "closed form gamma/(1-gamma)")(lambda p: _check_momentum(p, closed=T.gamma / (1 - T.gamma)))
@@ -403,11 +403,15 @@ def _rate_check(p, which: str, threshold: str) -> CheckResult:
             lhs = sum((prob.F(x) - F_star for x in xs), Fr(0)) / (Tn + 1)
         else:
             lhs = sum((prob.gradF(x) ** 2 for x in xs), Fr(0)) / (Tn + 1)
-        diff = _mp(lhs) - rhs
-        if abs(diff) < mpmath.mpf(10) ** -30:
+        if R0sq == 0 if which == "c2" else F0 == 0:       # the right side is exactly 0 (sigma = 0)
+            diff = mpmath.mpf(1) if lhs > 0 else mpmath.mpf(-1)
+        else:
+            diff = _mp(lhs) - rhs
+        if lhs != 0 and abs(diff) < mpmath.mpf(10) ** -30:
             raise Undecidable(f"alpha={a}: left and right sides agree to 1e-30")
-        per_alpha[str(a)] = dict(lhs=float(lhs), holds=bool(diff < 0))
-        if diff < 0 and best is None:
+        ok = diff < 0 or (lhs == 0 and diff <= 0)
+        per_alpha[str(a)] = dict(lhs=float(lhs), holds=bool(ok))
+        if ok and best is None:
             best = a
     return _result(best is not None, dict(rhs=float(rhs), per_alpha=per_alpha, alpha_that_works=best),
                    f"exact LENA runs (drift v, filter compared with the drift, threshold '{threshold}') on the non-IID "
@@ -599,11 +603,14 @@ _mutant("lena.eq-9", "interval independent of beta (exponent in [-1/2, 1/2])")(
 for _id, _src, _stmt, _note in (
         ("lena.prose-same-rate-fewer-uploads", "003, abstract and Section 1",
          "LENA converges as fast as distributed SGD (gradients every iteration) with substantially fewer uploads.",
-         "An empirical statement; measured in reproductions lena-fig1 (loss vs iterations and upload frequency) on "
-         "MNIST. Given the C2/C3 errata, the rate part holds only up to the memory floor on non-IID data."),
+         "An empirical statement; measured in reproductions lena-fig1 on MNIST (quick mode, M = 20): LENA uploads "
+         "in 4-12% of the rounds and ends at 1.3 times DGD's training loss after 200 iterations. Given the C2/C3 "
+         "errata, the rate part holds only up to the memory floor on non-IID data."),
         ("lena.prose-bits-vs-lag", "003, Section 1 and Section 5.1",
          "LENA uses up to 99% fewer total uploaded bits than LAG (99.9% at 0.86 test accuracy in Figure 2 (b)).",
-         "Measured in reproductions lena-fig2 (bits to reach a test accuracy)."),
+         "Measured in reproductions lena-fig2: in quick mode (M = 20, minibatch 3, target 0.75) LENA and LAG need "
+         "about the same bits (~150 Mb); LAG uploads in almost every round with minibatches, but LENA-m sends two "
+         "vectors per upload. Not reproduced at our scale."),
         ("lena.prose-gains-network-size", "003, Section 1 and Section 5.2",
          "The gains (bits, latency) improve with the network size M; DIANA is better at M = 10.",
          "Measured in reproductions lena-fig4 (extra latency against M).")):
