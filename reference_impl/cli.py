@@ -13,12 +13,14 @@ lena, mcm); ``repro claims`` lists them. Parameter values are exact rationals (`
 ``1/3``, ``1e-3`` are accepted; integers for integer parameters); a parameter's range is the claim's
 hypothesis.
 
-Exit codes of ``repro check``:
+Exit codes of ``repro check``::
+
   0  the claim as printed holds at these parameters
   1  it fails there (a counterexample; errata exit 1 at their counterexample parameters)
   2  bad input: unknown claim or parameter, a value out of range, a parameter given twice
   3  not checkable here: the claim has no check, or float64 cannot decide at these parameters
   4  internal error (one line; ``--debug`` prints the traceback)
+
 Other commands exit 0 on success, 2 on bad input (``repro run``: also a busy results folder or a
 missing/corrupt data file), 4 on an internal error; ``repro run`` exits 130 on Ctrl-C, 143 on SIGTERM.
 """

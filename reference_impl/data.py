@@ -85,7 +85,7 @@ __all__ = [
 
 #: Environment variable naming the local data folder.
 ENV_VAR = "REPRO_DATA_DIR"
-#: Data folder used when :data:`ENV_VAR` is not set and :data:`SHARED_DATA_DIR` does not exist.
+#: Data folder used when :data:`ENV_VAR` is not set and ``SHARED_DATA_DIR`` does not exist.
 DEFAULT_DATA_DIR = "~/.cache/commeff-repro/data"
 #: The project's shared offline copy, ``../shared/data`` relative to the repository root; the data
 #: folder when :data:`ENV_VAR` is not set and this folder exists (as in the Makefile).
@@ -259,7 +259,7 @@ KNOWN_FILES: dict[str, KnownFile] = {k.relpath: k for k in _KNOWN}
 # ---------------------------------------------------------------------------------------------
 def data_dir() -> pathlib.Path:
     """The local data folder: ``$REPRO_DATA_DIR`` if set (and non-empty); else
-    :data:`SHARED_DATA_DIR` (``../shared/data`` relative to the repository) when it exists; else
+    ``SHARED_DATA_DIR`` (``../shared/data`` relative to the repository) when it exists; else
     ``~/.cache/commeff-repro/data``. The folder need not exist."""
     value = os.environ.get(ENV_VAR, "").strip()
     if value:

@@ -14,7 +14,9 @@ finished one:
   renamed to ``P`` only when the run has ended: completed, diverged or non-finite. No partial CSV
   ever sits under the final name (an old ``P`` is removed when a new run of it starts);
 * the JSON sidecar ``P.json`` (written atomically: temporary file + rename) holds the seed,
-  parameters, commit, device, wall time, ``completed_iterations`` and ``status``:
+  parameters, commit, device, wall time, ``completed_iterations`` and ``status``.
+
+The statuses::
 
   ``running``      the run is in progress (or its process was killed with SIGKILL: the sidecar
                    names the ``.part`` file and the pid);
@@ -35,8 +37,9 @@ finished one:
                    re-raised so the process stops (SIGTERM arrives as :class:`Terminated`);
   ``failed``       the algorithm raised: ``error`` holds the message, rows kept in ``P.partial``.
 
-  Diverged and non-finite runs are *results* (their rows are final, the CSV gets its final name);
-  interrupted and failed runs are not.
+
+Diverged and non-finite runs are *results* (their rows are final, the CSV gets its final name);
+interrupted and failed runs are not.
 
 While a run is active in the main thread, SIGTERM is turned into a :class:`Terminated` exception
 (the previous handler is restored afterwards), so ``kill PID`` leaves status ``interrupted``.
@@ -87,7 +90,7 @@ _FLOAT_COLUMNS = frozenset({"loss_gap", "dist", "grad_norm"})
 
 RUNNING, COMPLETED, INTERRUPTED, DIVERGED, NON_FINITE, FAILED = (
     "running", "completed", "interrupted", "diverged", "non-finite", "failed")
-#: Statuses of a run that ended by itself: its rows are final and may be reused by a resume.
+#: The statuses of a run that ended by itself: its rows are final and may be reused by a resume.
 FINISHED = (COMPLETED, DIVERGED, NON_FINITE)
 #: Default ``diverge_factor``: a finite iterate this many times farther from x* than x_0 is "diverged".
 DIVERGENCE_FACTOR = 1e100
