@@ -304,6 +304,7 @@ def check_theorem41(p, c_printed=None) -> CheckResult:
         raise Undecidable(f"the bound holds for k < {k_floor}; from k = {k_floor} on c^k G(k) is below "
                           f"{floor:.1e}, the accuracy float64 gives the iterate here (take K < {k_floor})")
     return CheckResult(bool(ratios.max() <= 1.0), dict(max_ratio_dist_over_bound=float(ratios.max()),
+                                                       tightness_max_dist_over_bound=float(ratios.max()),
                                                        G_0=G[0], G_K=G[K], G_K_over_G_half_K=growth,
                                                        log_ratio_for_comparison=math.log(K + 2) / math.log(K // 2 + 2)),
                        "||x_k - x*|| / (c^k G(k)) over an AIADE run; G from Appendix B's recursions with the "

@@ -814,6 +814,7 @@ def theorem6_checks(sim, ev: LSEval, gamma, L, wu, wd, N, n_se=4) -> dict:
     avg_bad, avg_z = _violation(m2 - bound, se2, n_se)
     return dict(per_step_violated=step_bad, per_step_worst_z=step_z, average_violated=avg_bad,
                 average_worst_z=avg_z, average_final_mean=float(m2[-1]), average_final_bound=float(bound[-1]),
+                tightness_max_average_gap_over_bound=float(np.max(m2 / bound)),
                 sigma2_over_b=s2b, lyapunov_weight=weight, Phi=phi)
 
 
@@ -1019,7 +1020,8 @@ def check_theorem7(p) -> CheckResult:
                                     k=int(kk), V_0=float(V[:, 0].mean())) for kk in k])
         m2, se2 = _mean_se(sim["dist"])
         lin_bad, lin_z = _violation(m2 - bound, se2, 4)
-        compared.update(linear_rate_worst_z=lin_z, final_mean_dist_sq=float(m2[-1]), final_bound=float(bound[-1]))
+        compared.update(linear_rate_worst_z=lin_z, final_mean_dist_sq=float(m2[-1]), final_bound=float(bound[-1]),
+                        tightness_max_mean_dist_over_linear_bound=float(np.max(m2[1:] / bound[1:])))   # k >= 1
         holds = holds and not lin_bad
     return _result(holds, compared,
                        "Monte Carlo over MCM runs on a strongly convex homogeneous least squares: "
@@ -1102,7 +1104,7 @@ def check_theorem8(p) -> CheckResult:
         res = theorem6_checks(sim, ev, gamma, ev.L, wu, wd, N)
         res.update(theorem5_mc(sim, gamma, float(p["alpha_down"]), wu, N))
         keys = ("per_step_worst_z", "average_worst_z", "theorem5_worst_z", "per_step_violated", "average_violated",
-                "theorem5_violated")
+                "theorem5_violated", "tightness_max_average_gap_over_bound")
         out[label] = {k: res[k] for k in keys}
         holds &= not (res["per_step_violated"] or res["average_violated"] or res["theorem5_violated"])
     return _result(holds, dict(gamma=gamma, omega_up=wu, omega_down=wd, **out),
@@ -1147,6 +1149,7 @@ def check_theorem9(p) -> CheckResult:
         m, se = _mean_se(gaps)
         bad, z = _violation(m - bound, se, 4)
         out[label] = dict(C=C, worst_z=z, final_mean=float(m[-1]), final_bound=float(bound[-1]),
+                          tightness_max_mean_over_bound=float(np.max(m / bound)),
                           sigma2_over_b=s2b)
         holds &= not bad
     return _result(holds, dict(gamma=gamma, omega_up=wu, omega_down=wd, **out),

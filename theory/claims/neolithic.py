@@ -239,6 +239,7 @@ def check_example_qsgd(p) -> CheckResult:
     tighter = Fr(d, 4 * s * s)
     return CheckResult(unbiased and within and closed_ok,
                        dict(unbiased=unbiased, max_variance_ratio=worst, omega_slides=_s(omega),
+                            tightness_max_variance_ratio_over_omega=float(worst) / float(omega),
                             omega_float=float(omega), variance_matches_closed_form=closed_ok,
                             tighter_bound_d_over_4s2=tighter, vectors=count),
                        "every outcome of the reference QSGD (2^d level patterns) on rational unit vectors, exact "
