@@ -87,6 +87,7 @@ TIME_LIMIT_S = 20.0                              # one example longer than this 
 
 # -- counts, printed at the end of the session ----------------------------------------------------------
 COUNTS: Counter = Counter()
+BY_GROUP: dict[str, Counter] = {"table": Counter(), "generic": Counter()}   # factories with / without a table entry
 FAILURES: dict[tuple, str] = {}      # (factory, parameter, outcome) -> one example, deduplicated
 UNCOVERED: dict[str, str] = {}       # factory -> why it could not be tested
 GENERIC: dict[str, list] = {}        # factory without a table entry -> the parameters drawn generically
@@ -99,6 +100,10 @@ class _SummaryPlugin:
         tr.write_line(f"examples tried: {COUNTS['tried']}; clear errors: {COUNTS['clear']}; accepted and run: "
                       f"{COUNTS['accepted']} (of which with TheoryRangeWarning: {COUNTS['warned']}); "
                       f"tracebacks: {COUNTS['tracebacks']}")
+        for group, what in (("table", "factories with a table entry"), ("generic", "factories tested generically")):
+            c = BY_GROUP[group]
+            tr.write_line(f"  {what}: tried {c['tried']}, clear errors {c['clear']}, accepted {c['accepted']}, "
+                          f"tracebacks {c['tracebacks']}")
         for key, example in sorted(FAILURES.items()):
             tr.write_line(f"  traceback: {key[0]} {key[1]}: {key[2]}: {example}")
         for name, params in sorted(GENERIC.items()):
@@ -108,7 +113,8 @@ class _SummaryPlugin:
         out = os.environ.get("REPRO_BAD_INPUT_COUNTS")
         if out:
             with open(out, "w") as fh:
-                json.dump(dict(profile=PROFILE_NAME, counts=dict(COUNTS), uncovered=UNCOVERED, generic=GENERIC,
+                json.dump(dict(profile=PROFILE_NAME, counts=dict(COUNTS), by_group={k: dict(v) for k, v in BY_GROUP.items()},
+                               uncovered=UNCOVERED, generic=GENERIC,
                                failures=[list(k) + [v] for k, v in FAILURES.items()]), fh, indent=1)
 
 
@@ -542,9 +548,14 @@ def _short(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _count(factory: str, outcome: str) -> None:
+    COUNTS[outcome] += 1
+    BY_GROUP["generic" if factory in GENERIC else "table"][outcome] += 1
+
+
 def classify(factory: str, param: str, value, must_reject: bool, thunk: Callable[[], Any]) -> str:
     """Run ``thunk``; count and return the outcome; fail the test on a traceback."""
-    COUNTS["tried"] += 1
+    _count(factory, "tried")
     outcome, detail = None, ""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -554,7 +565,7 @@ def classify(factory: str, param: str, value, must_reject: bool, thunk: Callable
         except (ValueError, TypeError) as err:
             msg = str(err)
             if names_parameter(param, msg) and RANGE_WORDS.search(msg):
-                COUNTS["clear"] += 1
+                _count(factory, "clear")
                 return "clear"
             outcome = f"unclear {type(err).__name__}"
             detail = f"{msg!r} at {_where(err)}"
@@ -564,12 +575,12 @@ def classify(factory: str, param: str, value, must_reject: bool, thunk: Callable
             outcome, detail = type(err).__name__, f"{str(err)[:200]!r} at {_where(err)}"
     if outcome is None:
         if not must_reject:
-            COUNTS["accepted"] += 1
+            _count(factory, "accepted")
             if any(issubclass(w.category, TheoryRangeWarning) for w in caught):
-                COUNTS["warned"] += 1
+                _count(factory, "warned")
             return "accepted"
         outcome, detail = "silent acceptance", "no error"
-    COUNTS["tracebacks"] += 1
+    _count(factory, "tracebacks")
     FAILURES.setdefault((factory, param, outcome), f"{param}={_short(value)}: {detail}")
     pytest.fail(f"{factory}({param}={_short(value)}): {outcome}: {detail}", pytrace=False)
 
@@ -800,14 +811,14 @@ def test_step_above_theory_limit_warns(qual, factory, spec, param, limit, factor
     TheoryRangeWarning (the run may then diverge; that is the runner's business)."""
     step = factor * limit(ALGO_PROBLEM)
     kwargs = {**_baseline(spec), param: step}
-    COUNTS["tried"] += 1
+    _count(qual, "tried")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         factory(**kwargs).init(ALGO_PROBLEM, NUMPY)
     assert any(issubclass(w.category, TheoryRangeWarning) for w in caught), \
         f"{qual}({param}={step:.6g}, {factor:.6g} x its limit): no TheoryRangeWarning"
-    COUNTS["accepted"] += 1
-    COUNTS["warned"] += 1
+    _count(qual, "accepted")
+    _count(qual, "warned")
 
 
 # -- non-finite data: refused when the problem is built, naming the worker and the row -------------------------
@@ -822,7 +833,7 @@ def test_non_finite_data_names_worker_and_row(data):
     d = data.draw(st.integers(1, 4), label="d")
     worker = data.draw(st.integers(0, N - 1), label="worker")
     bad = data.draw(_BAD_ENTRIES, label="value")
-    COUNTS["tried"] += 1
+    _count(which, "tried")
     if which == "quadratic":
         A = np.array([np.eye(d) * (i + 1) for i in range(N)], dtype=float)
         b = np.ones((N, d))
@@ -857,7 +868,7 @@ def test_non_finite_data_names_worker_and_row(data):
         build()
     msg = str(err.value)
     assert f"worker {worker}" in msg and f"row {row}" in msg, msg
-    COUNTS["clear"] += 1
+    _count(which, "clear")
 
 
 # -- coverage report ------------------------------------------------------------------------------------------------
