@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import numbers
 from fractions import Fraction
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -207,5 +207,3 @@ def amsgrad(eta, beta_1=0.9, beta_2=0.999, eps=1e-8, eps_mode: str = "outside", 
                                                  beta_2=beta_2, eps=eps, eps_mode=eps_mode,
                                                  bias_correction=bias_correction, batch=batch, noise=noise))
 
-
-Schedule = Callable[[int], float]

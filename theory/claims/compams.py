@@ -61,8 +61,14 @@ MUTANTS: dict[str, list[Mutant]] = {}
 
 
 def _claim(mutants=(), **kw) -> Claim:
+    """Register a claim and its mutants (here in ``MUTANTS`` and in the registry's mutation machinery)."""
+    from theory import registry
+
     claim = register(Claim(paper=P, **kw))
     MUTANTS[claim.id] = [Mutant(n, desc, fn) for n, desc, fn in mutants]
+    if hasattr(registry, "register_mutant"):
+        for n, desc, fn in mutants:
+            registry.register_mutant(claim.id, f"{n}: {desc}", fn)
     return claim
 
 
