@@ -153,31 +153,32 @@ COLUMNS = ("k", "train_loss", "test_accuracy", "cum_uplink_bits", "cum_downlink_
 
 @single_threaded
 def run_recorded(algo, problem, iterations: int, *, seed: int, record_every: int, X_test, y_test,
-                 csv_path: str | Path | None = None, extra_meta: Mapping | None = None) -> dict:
-    """Run ``iterations`` steps; every ``record_every`` (and at k = 0 and the end) record the training loss
-    (average of the workers' losses), test accuracy (percent) and cumulative bits."""
+                 csv_path: str | Path | None = None, extra_meta: Mapping | None = None, xp=NUMPY) -> dict:
+    """Run ``iterations`` steps on backend ``xp``; every ``record_every`` (and at k = 0 and the end) record the
+    training loss (average of the workers' losses), test accuracy (percent) and cumulative bits."""
     rng = np.random.default_rng(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TheoryRangeWarning)
-        state = algo.init(problem, NUMPY)
+        state = algo.init(problem, xp)
     meta = dict(paper=PAPER, algorithm=algo.name, params={k: str(v) for k, v in algo.params.items()},
                 problem=problem.name, N=problem.N, d=problem.d, iterations=iterations, seed=seed,
-                backend="numpy", device=device_description(NUMPY), commit=git_commit(), **(extra_meta or {}))
+                backend=xp.name, device=device_description(xp), commit=git_commit(), **(extra_meta or {}))
     rows, up, down = [], 0, 0
     start = time.perf_counter()
 
     def record(k, x):
+        x = np.asarray(xp.to_numpy(x), dtype=float)
         loss = float(problem.loss(NUMPY, x))
         acc = 100.0 * float(np.mean(problem.predict(x, X_test) == y_test))
         rows.append((k, loss, acc, up, down))
 
     record(0, state.x)
     for k in range(1, iterations + 1):
-        state, info = algo.step(state, problem, NUMPY, rng)
+        state, info = algo.step(state, problem, xp, rng)
         up += int(np.sum(info.uplink_bits))
         down += int(info.downlink_bits)
         if k % record_every == 0 or k == iterations:
-            if not np.all(np.isfinite(state.x)):
+            if not np.all(np.isfinite(np.asarray(xp.to_numpy(state.x)))):
                 break
             record(k, state.x)
     meta["wall_time_s"] = time.perf_counter() - start
@@ -200,9 +201,13 @@ def _slug(name: str) -> str:
 
 def mnist_experiment(model: str = "softmax", split: str = "iid", density: float = 0.01, *,
                      algorithms: Sequence[str] = ALGORITHMS, scale: Mapping = QUICK, runs: int = 1,
-                     out_dir: str | Path | None = None) -> dict:
+                     out_dir: str | Path | None = None, backend: str = "numpy") -> dict:
     """Every algorithm on the MNIST substitute; returns ``name -> dict(curve columns (mean over runs),
-    final_accuracy, final_accuracy_per_run, total_uplink_bits, wall_time_s)`` plus ``setting``."""
+    final_accuracy, final_accuracy_per_run, total_uplink_bits, wall_time_s)`` plus ``setting``. ``backend``:
+    "numpy" (default), "torch-cpu" or "torch-cuda" (the same algorithms and problems on torch tensors)."""
+    from reference_impl.backends import get_backend
+
+    xp = get_backend(backend)
     prob, Xt, yt = mnist_problem(model, split, pool=scale["pool"], n_train=scale["n_train"], n_test=scale["n_test"])
     tag = f"{model}-{split}-{density:g}"
     res = {}
@@ -212,7 +217,7 @@ def mnist_experiment(model: str = "softmax", split: str = "iid", density: float 
             algo = make_algorithm(name, prob, density, batch=scale["batch"], iterations=scale["iterations"])
             path = Path(out_dir) / tag / f"{_slug(name)}_run{r}.csv" if out_dir else None
             per.append(run_recorded(algo, prob, scale["iterations"], seed=seed_from_names(PAPER, tag, name, r),
-                                    record_every=scale["record_every"], X_test=Xt, y_test=yt, csv_path=path,
+                                    record_every=scale["record_every"], X_test=Xt, y_test=yt, csv_path=path, xp=xp,
                                     extra_meta=dict(label=name, run=r, density=density, split=split, model=model)))
         n = min(len(h["k"]) for h in per)
         res[name] = dict(k=per[0]["k"][:n].tolist(),
@@ -223,7 +228,7 @@ def mnist_experiment(model: str = "softmax", split: str = "iid", density: float 
                          final_accuracy_per_run=[float(h["test_accuracy"][-1]) for h in per],
                          total_uplink_bits=float(per[0]["cum_uplink_bits"][-1]),
                          wall_time_s=float(sum(h["meta"]["wall_time_s"] for h in per)))
-    setting = dict(model=model, split=split, density=density, d=prob.d, N=prob.N, runs=runs,
+    setting = dict(model=model, split=split, density=density, d=prob.d, N=prob.N, runs=runs, backend=backend,
                    k=max(1, int(round(density * prob.d))), problem=prob.name, **dict(scale))
     return dict(setting=setting, results=res)
 
@@ -395,11 +400,15 @@ QUICK_CONFIGS = (("softmax", "iid", 0.01), ("softmax", "iid", 0.05))
 
 
 def _figure_mnist(full: bool, out: Path) -> dict:
+    """``REPRO_BACKEND`` (e.g. ``torch-cuda``) chooses the backend; numpy by default."""
+    import os
+
     configs = FULL_CONFIGS if full else QUICK_CONFIGS
     scale = FULL if full else QUICK
     res = {}
     for model, split, density in configs:
-        r = mnist_experiment(model, split, density, scale=scale, out_dir=out)
+        r = mnist_experiment(model, split, density, scale=scale, out_dir=out,
+                             backend=os.environ.get("REPRO_BACKEND", "numpy"))
         res[f"{model}-{split}-{density:g}"] = r
     return dict(configs=res, learning_rates=LEARNING_RATES)
 

@@ -98,3 +98,30 @@ def test_figures_registered():
     ids = {f.id for f in R.FIGURES}
     assert ids == {"compams-mnist", "compams-a9a", "compams-speedup"}
     assert all(f.paper == "compams" for f in R.FIGURES)
+
+
+def test_problems_on_torch_match_numpy():
+    """The torch path of the substitutes (GPU-ready full mode) gives numpy's gradients, losses and a COMP-AMS
+    trajectory to 1e-12 (the two libraries may order sums differently: a few ulps per operation)."""
+    pytest.importorskip("torch")
+    from reference_impl.algorithms.compams import compams
+    from reference_impl.backends import torch_backend
+    from reference_impl.compressors.sign import BlockSign
+
+    tb = torch_backend("cpu")
+    F, y, s = _data(N=3, n=9, p=5)
+    rng = np.random.default_rng(2)
+    for prob in (NonconvexLogistic(F, s, 0.3), SoftmaxRegression(F, y, 3, 0.1), TwoLayerMLP(F, y, hidden=4, n_classes=3)):
+        X = 0.5 * rng.standard_normal((prob.N, prob.d))
+        np.testing.assert_allclose(prob.worker_grads(tb, tb.asarray(X)).numpy(), prob.worker_grads(NUMPY, X),
+                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(prob.worker_losses(tb, tb.asarray(X)).numpy(), prob.worker_losses(NUMPY, X),
+                                   rtol=1e-12)
+        algo = compams(0.01, BlockSign(getattr(prob, "blocks", None)), batch=4)
+        ends = []
+        for xp in (NUMPY, tb):
+            state, r = algo.init(prob, xp), np.random.default_rng(3)
+            for _ in range(15):
+                state, _ = algo.step(state, prob, xp, r)
+            ends.append(np.asarray(xp.to_numpy(state.x)))
+        np.testing.assert_allclose(ends[1], ends[0], rtol=1e-12, atol=1e-14)

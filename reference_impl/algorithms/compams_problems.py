@@ -13,7 +13,8 @@ are the small CPU-sized substitutes (they live here, beside the 002 algorithms, 
 
 All take per-worker data (lists, one array per worker, as :class:`reference_impl.problems.LeastSquaresProblem`),
 pad them to ``(N, n_max, p)`` and compute every worker's gradient in one batched contraction. They run on
-the numpy float64 backend only (the layer arithmetic uses numpy directly). ``x_star``/``f_star`` are not
+the numpy float64 backend and on torch (CPU or GPU; the same formulas through a small table of operations,
+tested against numpy). ``x_star``/``f_star`` are not
 minimisers: the nonconvex problems have none in closed form, so the 002 harness
 (:mod:`reproductions.compams`) records losses and gradient norms, not gaps.
 """
@@ -24,6 +25,77 @@ from typing import Sequence
 import numpy as np
 
 from reference_impl.problems import DistributedProblem
+
+
+class _NumpyOps:
+    """The array operations of the problems on numpy (the reference path)."""
+
+    tanh, exp, log, einsum = staticmethod(np.tanh), staticmethod(np.exp), staticmethod(np.log), staticmethod(np.einsum)
+
+    @staticmethod
+    def logaddexp0(z):
+        return np.logaddexp(0.0, z)
+
+    @staticmethod
+    def swap(A):
+        return A.transpose(0, 2, 1)
+
+    @staticmethod
+    def cat(xs):
+        return np.concatenate(xs, axis=1)
+
+    @staticmethod
+    def amax(A):
+        return A.max(axis=2, keepdims=True)
+
+    @staticmethod
+    def sum_last(A):
+        return A.sum(axis=2, keepdims=True)
+
+    @staticmethod
+    def labels(t):
+        return t.astype(np.int64)
+
+    @staticmethod
+    def take_label(A, lab):
+        return np.take_along_axis(A, lab[..., None], axis=2)[..., 0]
+
+    @staticmethod
+    def minus_one_at_label(G, lab):
+        np.put_along_axis(G, lab[..., None], np.take_along_axis(G, lab[..., None], axis=2) - 1.0, axis=2)
+        return G
+
+
+class _TorchOps:
+    """The same operations on torch tensors (CPU or GPU: the backend's device)."""
+
+    def __init__(self, torch):
+        self.torch = torch
+        self.tanh, self.exp, self.log, self.einsum = torch.tanh, torch.exp, torch.log, torch.einsum
+
+    def logaddexp0(self, z):
+        return self.torch.nn.functional.softplus(z)
+
+    def swap(self, A):
+        return A.transpose(1, 2)
+
+    def cat(self, xs):
+        return self.torch.cat(xs, dim=1)
+
+    def amax(self, A):
+        return A.amax(dim=2, keepdim=True)
+
+    def sum_last(self, A):
+        return A.sum(dim=2, keepdim=True)
+
+    def labels(self, t):
+        return t.long()
+
+    def take_label(self, A, lab):
+        return self.torch.gather(A, 2, lab[..., None])[..., 0]
+
+    def minus_one_at_label(self, G, lab):
+        return G.scatter_add(2, lab[..., None], -self.torch.ones_like(G[..., :1]))
 
 
 class _Data(DistributedProblem):
@@ -45,8 +117,15 @@ class _Data(DistributedProblem):
         self.mu = 0.0
 
     def _check(self, xp):
-        if xp.name != "numpy":
-            raise ValueError(f"{type(self).__name__} runs on the numpy backend only, got {xp.name}")
+        """The data and operations for backend ``xp``: numpy, or torch (tensors cached per device)."""
+        if xp.name == "numpy":
+            return _NumpyOps, self.F, self.t, self.w
+        if getattr(xp, "torch", None) is None:
+            raise ValueError(f"{type(self).__name__} runs on the numpy and torch backends, got {xp.name}")
+        cache = self.__dict__.setdefault("_torch_cache", {})
+        if xp.name not in cache:
+            cache[xp.name] = (_TorchOps(xp.torch), xp.asarray(self.F), xp.asarray(self.t), xp.asarray(self.w))
+        return cache[xp.name]
 
     def sample_batch(self, rng: np.random.Generator, batch: int, replace: bool = False) -> np.ndarray:
         """``batch`` distinct rows per worker (uniform), vectorised; as LeastSquaresProblem.sample_batch."""
@@ -57,22 +136,26 @@ class _Data(DistributedProblem):
         keys[self.w == 0] = 2.0
         return np.sort(np.argpartition(keys, batch - 1, axis=1)[:, :batch], axis=1).astype(np.int64)
 
-    def _rows(self, rows):
+    def _rows(self, xp, rows):
+        ops, F, t, _ = self._check(xp)
         idx = np.arange(self.N)[:, None]
         b = rows.shape[1]
-        return self.F[idx, rows], self.t[idx, rows], np.full(rows.shape, 1.0 / b)
+        if ops is _NumpyOps:
+            return ops, F[idx, rows], t[idx, rows], np.full(rows.shape, 1.0 / b)
+        ti, tr = (xp.torch.as_tensor(a, device=xp.device) for a in (idx, rows))
+        return ops, F[ti, tr], t[ti, tr], xp.asarray(np.full(rows.shape, 1.0 / b))
 
     def worker_grads(self, xp, X):
-        self._check(xp)
-        return self._grad(X, self.F, self.t, self.w)
+        ops, F, t, w = self._check(xp)
+        return self._grad(ops, X, F, t, w)
 
     def stochastic_worker_grads(self, xp, X, rows):
-        self._check(xp)
-        return self._grad(X, *self._rows(rows))
+        ops, F, t, w = self._rows(xp, rows)
+        return self._grad(ops, X, F, t, w)
 
     def worker_losses(self, xp, X):
-        self._check(xp)
-        return self._loss(X, self.F, self.t, self.w)
+        ops, F, t, w = self._check(xp)
+        return self._loss(ops, X, F, t, w)
 
     @property
     def x_star(self):
@@ -104,26 +187,25 @@ class NonconvexLogistic(_Data):
         self.L_i = np.array(tops) / 4 + 2 * self.lam
         self.L = float(self.L_i.max())
 
-    def _grad(self, X, F, y, w):
-        margins = y * np.einsum("nbp,np->nb", F, X)
-        coef = -w * y * 0.5 * (1 - np.tanh(0.5 * margins))      # -w y sigmoid(-margin)
-        return np.einsum("nb,nbp->np", coef, F) + self.lam * 2 * X / (1 + X * X) ** 2
+    def _grad(self, ops, X, F, y, w):
+        margins = y * ops.einsum("nbp,np->nb", F, X)
+        coef = -w * y * 0.5 * (1 - ops.tanh(0.5 * margins))      # -w y sigmoid(-margin)
+        return ops.einsum("nb,nbp->np", coef, F) + self.lam * 2 * X / (1 + X * X) ** 2
 
-    def _loss(self, X, F, y, w):
-        margins = y * np.einsum("nbp,np->nb", F, X)
-        return (w * np.logaddexp(0.0, -margins)).sum(axis=1) + self.lam * (X * X / (1 + X * X)).sum(axis=1)
+    def _loss(self, ops, X, F, y, w):
+        margins = y * ops.einsum("nbp,np->nb", F, X)
+        return (w * ops.logaddexp0(-margins)).sum(1) + self.lam * (X * X / (1 + X * X)).sum(1)
 
 
-def _softmax_xent(logits, labels, w):
+def _softmax_xent(ops, logits, labels, w):
     """Cross-entropy weights ``w`` (N, b) and its gradient w.r.t. the logits (N, b, c)."""
-    z = logits - logits.max(axis=2, keepdims=True)
-    P = np.exp(z)
-    P /= P.sum(axis=2, keepdims=True)
-    lab = labels.astype(np.int64)
-    logp = z - np.log(np.exp(z).sum(axis=2, keepdims=True))
-    loss = -(w * np.take_along_axis(logp, lab[..., None], axis=2)[..., 0]).sum(axis=1)
-    G = P
-    np.put_along_axis(G, lab[..., None], np.take_along_axis(G, lab[..., None], axis=2) - 1.0, axis=2)
+    z = logits - ops.amax(logits)
+    P = ops.exp(z)
+    P = P / ops.sum_last(P)
+    lab = ops.labels(labels)
+    logp = z - ops.log(ops.sum_last(ops.exp(z)))
+    loss = -(w * ops.take_label(logp, lab)).sum(1)
+    G = ops.minus_one_at_label(P, lab)
     return loss, G * w[..., None]
 
 
@@ -143,20 +225,21 @@ class SoftmaxRegression(_Data):
         N = X.shape[0]
         return X[:, :self.c * self.p].reshape(N, self.c, self.p), X[:, self.c * self.p:]
 
-    def logits(self, X, F):
+    def logits(self, X, F, ops=_NumpyOps):
         W, b = self._split(X)
-        return F @ W.transpose(0, 2, 1) + b[:, None, :]
+        return F @ ops.swap(W) + b[:, None, :]
 
-    def _grad(self, X, F, y, w):
-        _, G = _softmax_xent(self.logits(X, F), y, w)
-        gW = (G.transpose(0, 2, 1) @ F).reshape(X.shape[0], -1)
-        return np.concatenate([gW, G.sum(axis=1)], axis=1) + self.lam * X
+    def _grad(self, ops, X, F, y, w):
+        _, G = _softmax_xent(ops, self.logits(X, F, ops), y, w)
+        gW = (ops.swap(G) @ F).reshape(X.shape[0], -1)
+        return ops.cat([gW, G.sum(1)]) + self.lam * X
 
-    def _loss(self, X, F, y, w):
-        loss, _ = _softmax_xent(self.logits(X, F), y, w)
-        return loss + self.lam * (X * X).sum(axis=1) / 2
+    def _loss(self, ops, X, F, y, w):
+        loss, _ = _softmax_xent(ops, self.logits(X, F, ops), y, w)
+        return loss + self.lam * (X * X).sum(1) / 2
 
     def predict(self, theta, F):
+        """Predicted classes of the rows ``F`` (numpy) at ``theta`` (numpy)."""
         return self.logits(np.asarray(theta)[None], np.asarray(F)[None])[0].argmax(axis=1)
 
 
@@ -181,31 +264,31 @@ class TwoLayerMLP(_Data):
 
     def x0(self, xp):
         self._check(xp)
-        return self._x0.copy()
+        return xp.asarray(self._x0.copy())
 
     def _split(self, X):
         N, o = X.shape[0], np.cumsum((0,) + self.blocks)
         return (X[:, o[0]:o[1]].reshape(N, self.h, self.p), X[:, o[1]:o[2]],
                 X[:, o[2]:o[3]].reshape(N, self.c, self.h), X[:, o[3]:o[4]])
 
-    def _forward(self, X, F):
+    def _forward(self, X, F, ops=_NumpyOps):
         W1, b1, W2, b2 = self._split(X)
-        H = np.tanh(F @ W1.transpose(0, 2, 1) + b1[:, None, :])
-        return H, H @ W2.transpose(0, 2, 1) + b2[:, None, :]
+        H = ops.tanh(F @ ops.swap(W1) + b1[:, None, :])
+        return H, H @ ops.swap(W2) + b2[:, None, :]
 
-    def _grad(self, X, F, y, w):
+    def _grad(self, ops, X, F, y, w):
         W1, _, W2, _ = self._split(X)
-        H, logits = self._forward(X, F)
-        _, G = _softmax_xent(logits, y, w)
-        gW2 = G.transpose(0, 2, 1) @ H
+        H, logits = self._forward(X, F, ops)
+        _, G = _softmax_xent(ops, logits, y, w)
+        gW2 = ops.swap(G) @ H
         D = (G @ W2) * (1 - H * H)
-        gW1 = D.transpose(0, 2, 1) @ F
+        gW1 = ops.swap(D) @ F
         N = X.shape[0]
-        return np.concatenate([gW1.reshape(N, -1), D.sum(axis=1), gW2.reshape(N, -1), G.sum(axis=1)], axis=1)
+        return ops.cat([gW1.reshape(N, -1), D.sum(1), gW2.reshape(N, -1), G.sum(1)])
 
-    def _loss(self, X, F, y, w):
-        _, logits = self._forward(X, F)
-        loss, _ = _softmax_xent(logits, y, w)
+    def _loss(self, ops, X, F, y, w):
+        _, logits = self._forward(X, F, ops)
+        loss, _ = _softmax_xent(ops, logits, y, w)
         return loss
 
     def predict(self, theta, F):
