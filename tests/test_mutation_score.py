@@ -15,6 +15,8 @@ paper's own claims tests.
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from theory.claims._exact import CHEAP_PARAMS as CHEAP
@@ -76,3 +78,19 @@ def test_cli_mutation_score_prints_killed_over_total(capsys):
     assert "neolithic" in out and "mutants killed" in out
     killed, total = out.split()[1].split("/")
     assert killed == total and int(total) >= len([c for c in all_claims("neolithic") if c.check is not None])
+
+
+def test_sweep_maps_where_an_erratum_bites():
+    """Claim maps (issue 13, section 4): the check at N seeded points of the hypothesis box."""
+    from theory.claims._exact import sweep
+    from theory.registry import get
+
+    claim = get("iade.theorem-3.1")
+    r = sweep(claim, 12, seed=1)
+    assert r["holds"] + r["fails"] + r["undecidable"] == 12
+    assert r["holds"] > 0 and r["fails"] > 0            # holds for eta <= 1, fails beyond
+    assert r["worst"]["holds"] is False and r["worst"]["point"]["eta"] > 1
+    assert sweep(claim, 12, seed=1)["points"] == r["points"]        # seeded: replays
+    fixed = sweep(claim, 4, seed=2, given={"eta": "1/2", "L": "1"})
+    assert all(p["eta"] == Fraction(1, 2) and p["L"] == 1 for p, _ in fixed["points"])
+    assert fixed["fails"] == 0                                       # eta <= 1: the printed bound holds

@@ -164,3 +164,92 @@ def mutation_scores(report):
                 surv.append((claim.id, m, v))
         scores[claim.paper] = (k, t, e, surv)
     return scores
+
+
+# ---------------------------------------------------------------------------------------------
+# Claim maps: the claim's check at N points of its hypothesis box (issue 13, section 4)
+# ---------------------------------------------------------------------------------------------
+def _sample_box(param, rng):
+    """One value of ``param`` in its allowed range: log-uniform over [default/10, 10 default] (inside the
+    range) where the range spans two decades or more, uniform otherwise. Unbounded ranges are capped at 100 x the default (or default + 10 when the
+    default is 0), integer ranges (iteration and sample counts, dimensions) at twice the default; rationals
+    are rounded to denominators <= 100 (exact checks stay cheap)."""
+    import math as _math
+    from fractions import Fraction as _Fr
+
+    default = param.default
+    lo = param.low if param.low is not None else (default - 10 * max(1, abs(default)))
+    hi = param.high if param.high is not None else (100 * default if default > 0 else default + 10)
+    if param.kind == "int":      # counts (iterations, runs, dimensions): at most twice the default
+        hi = min(hi, max(lo + 1, 2 * default if default > 0 else lo + 10))
+    lo_f, hi_f = float(lo), float(hi)
+    if default and float(default) > 0 and hi_f > 0 and (lo_f <= 0 or hi_f / lo_f >= 100):
+        # a range spanning decades: the two decades around the default (log-uniform), inside the range
+        lo_f, hi_f = max(lo_f, float(default) / 10), min(hi_f, float(default) * 10)
+    for _ in range(100):
+        if lo_f > 0 and hi_f / lo_f >= 100:
+            x = _math.exp(rng.uniform(_math.log(lo_f), _math.log(hi_f)))
+        else:
+            x = rng.uniform(lo_f, hi_f)
+        if param.kind == "int":
+            value = int(round(x))
+        elif param.kind == "float":
+            value = float(x)
+        else:
+            value = _Fr(x).limit_denominator(100)
+        try:
+            param.validate(value)
+        except Exception:
+            continue
+        return value
+    return default
+
+
+def sweep(claim, n: int, seed: int = 0, given=None) -> dict:
+    """Run ``claim``'s check at ``n`` points sampled in its hypothesis box (fixed ``seed``).
+
+    Parameters named in ``given`` are held at those values; every other parameter is drawn by
+    :func:`_sample_box`. A point the check refuses (a cross-parameter hypothesis such as c < c' or k <= d,
+    :class:`~theory.registry.BadParameter`) is counted as ``outside`` and redrawn up to 20 times; an
+    :class:`~theory.registry.Undecidable` point counts as undecidable. Returns the counts, the fraction of
+    decided points where the claim holds, the first failing point (or, when every point holds, the point
+    with the largest ``tightness_*`` compared value, the closest to failing) and the points themselves.
+    """
+    import numpy as _np
+
+    from theory.registry import BadParameter, NotCheckable, Undecidable
+
+    if claim.check is None:
+        raise NotCheckable(claim.notes or "no check is registered for this claim")
+    fixed = claim.resolve_params(given) if given else {}
+    fixed = {k: v for k, v in fixed.items() if k in (given or {})}
+    rng = _np.random.default_rng([seed, n, sum(map(ord, claim.id))])
+    points, counts = [], dict(holds=0, fails=0, undecidable=0, outside=0)
+    worst, worst_key = None, None
+    for _ in range(n):
+        for _attempt in range(20):
+            point = {p.name: fixed.get(p.name, _sample_box(p, rng)) if p.name not in fixed else fixed[p.name]
+                     for p in claim.params}
+            try:
+                result = claim.run_check({k: str(v) for k, v in point.items()})
+            except BadParameter:
+                counts["outside"] += 1
+                continue
+            except Undecidable:
+                points.append((point, None))
+                counts["undecidable"] += 1
+                break
+            verdict_ = bool(result.holds)
+            points.append((point, verdict_))
+            counts["holds" if verdict_ else "fails"] += 1
+            tight = [v for k, v in result.compared.items() if k.startswith("tightness_") and
+                     isinstance(v, (int, float, Fraction)) and not isinstance(v, bool)]
+            # worst: the first failing point; while none fails, the largest tightness (closest to failing)
+            key = (0 if verdict_ else 1, float(max(tight)) if tight else 0.0)
+            if worst_key is None or (worst_key[0] == 0 and key > worst_key):
+                worst, worst_key = dict(point=point, holds=verdict_, compared=result.compared), key
+            break
+    decided = counts["holds"] + counts["fails"]
+    return dict(claim=claim.id, n=n, seed=seed, **counts,
+                fraction_holds=(counts["holds"] / decided) if decided else None,
+                worst=worst, points=points)

@@ -1102,9 +1102,9 @@ def _numeric_crossing(rate, linear) -> float:
 
     u = sp.Symbol("u", real=True)          # u = log T: mpmath numbers hold T = e^u for any u here
     f = sp.lambdify(u, sp.simplify((rate - linear) / linear).subs(N.T, sp.exp(u)), modules=["mpmath"])
-    lo, hi = 0.0, 5000.0                    # the ratio decreases in T
+    lo, hi = -5000.0, 5000.0                # the ratio decreases in T
     if f(mpmath.mpf(lo)) <= 1:
-        return 1.0
+        raise ValueError("the crossing is below T = e^-5000")
     if f(mpmath.mpf(hi)) > 1:
         raise ValueError("no crossing below T = e^5000")
     for _ in range(120):
