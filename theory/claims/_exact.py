@@ -253,3 +253,19 @@ def sweep(claim, n: int, seed: int = 0, given=None) -> dict:
     return dict(claim=claim.id, n=n, seed=seed, **counts,
                 fraction_holds=(counts["holds"] / decided) if decided else None,
                 worst=worst, points=points)
+
+
+def format_sweep(result: dict) -> str:
+    """The text ``repro check ID --sweep N`` prints for a :func:`sweep` result."""
+    def fmt(point):
+        return " ".join(f"{k}={v}" for k, v in point.items())
+
+    frac = result["fraction_holds"]
+    lines = [f"{result['claim']}: {result['n']} points of the hypothesis box (seed {result['seed']}): "
+             f"holds {result['holds']}, fails {result['fails']}, undecidable {result['undecidable']}"
+             + (f", {result['outside']} draws outside the joint hypothesis redrawn" if result["outside"] else ""),
+             "fraction holding (decided points): " + ("n/a" if frac is None else f"{frac:.3f}")]
+    if result["worst"] is not None:
+        w = result["worst"]
+        lines.append(("first failing point: " if not w["holds"] else "closest to failing: ") + fmt(w["point"]))
+    return "\n".join(lines)
