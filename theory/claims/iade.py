@@ -89,7 +89,8 @@ def check_lemma71(p) -> CheckResult:
     fail = first_failure(xs, bounds)
     ratio = max(a / b for a, b in zip(xs, bounds))
     holds = fail is None and residual == 0 and closed_at0 == 0
-    return CheckResult(holds, dict(xi_s=xi, max_ratio_x_over_bound=float(ratio), first_failure_k=fail,
+    return CheckResult(holds, dict(xi_s=xi, max_ratio_x_over_bound=float(ratio), tightness_max_x_over_bound=float(ratio),
+                                   first_failure_k=fail,
                                    closed_form_residual=str(residual), iterations=K),
                        "worst-case sequence (equality in (4)) in exact rationals")
 

@@ -245,6 +245,7 @@ def check_proposition1(p) -> CheckResult:
                          f"{label}_stderr": se, f"{label}_bound": bound, f"{label}_ratio": mean / bound,
                          f"{label}_z": z})
         holds = holds and mean <= bound + 3 * se       # rand-k attains the bound: a tightened one fails
+    compared["tightness_max_empirical_over_bound"] = max(compared["qsgd_ratio"], compared["randk_ratio"])
     return _result(holds, compared,
                        "Monte Carlo over independent Ghost steps (real QSGD compressors, reference_impl.algorithms."
                        "ghost, uplink without memory) from a fixed (w_{k-1}, w_hat_{k-1}); holds when the mean of "
