@@ -1149,7 +1149,8 @@ def _row_check(row: str):
         return CheckResult(holds, compared,
                            "sympy: every term equated with sigma/sqrt(nT) and solved for T; the largest crossing in "
                            "n, 1/delta, 1+omega compared with the printed column; at T = lambda T_cross the ratio is a "
-                           "power of lambda only")
+                           "power of lambda only; at the parameters, the T where the printed rate's other terms sum "
+                           "to the linear one (bisection, mpmath) lies in [T*, m^(1/a) T*]")
     return check
 
 
