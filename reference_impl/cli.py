@@ -193,6 +193,8 @@ def cmd_check(args) -> int:
     given = _parse_sets(args.set)
     claim = get(args.claim_id)
     params = claim.resolve_params(given)
+    if args.sweep is not None:
+        return _sweep(args, claim, given)
     try:
         result = claim.run_check(given)
     except NotCheckable as exc:
@@ -215,6 +217,25 @@ def cmd_check(args) -> int:
         if claim.status == "erratum" and claim.correction:
             print(_wrap("corrected statement: " + _text(claim.correction)))
     return EXIT_HOLDS if result.holds else EXIT_FAILS
+
+
+def _sweep(args, claim, given) -> int:
+    """``--sweep N``: the claim at N points of its hypothesis box; exit 1 if it fails at any."""
+    from theory.claims._exact import format_sweep, sweep
+    from theory.registry import NotCheckable
+
+    if not 1 <= args.sweep <= 10000:
+        raise _Bad(f"--sweep N must be an integer in [1, 10000], got {args.sweep}")
+    if claim.check is None:
+        raise NotCheckable(claim.notes or "no check is registered for this claim")
+    result = sweep(claim, args.sweep, given=given)
+    if args.json:
+        print(json.dumps(_jsonable({k: v for k, v in result.items()}), indent=2, default=str))
+    else:
+        print(format_sweep(result))
+    if claim.status == "not-checkable":
+        return EXIT_NOT_CHECKABLE
+    return EXIT_FAILS if result["fails"] else (EXIT_HOLDS if result["holds"] else EXIT_NOT_CHECKABLE)
 
 
 def _print_header(claim, params) -> None:
@@ -355,6 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="NAME=VALUE",
                    help="parameter value (repeatable; each parameter once; see `repro describe CLAIM_ID`)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--sweep", type=int, metavar="N",
+                   help="check at N points sampled in the claim's hypothesis box (log-uniform over decades, "
+                        "fixed seed; --set holds a parameter fixed): counts, fraction holding, worst point; "
+                        "exit 1 if it fails at any point")
     p.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("list", help="list reproducible figures", description="List the figure ids and notebooks.")

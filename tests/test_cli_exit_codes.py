@@ -122,3 +122,12 @@ def test_help_and_version():
     assert code == 0 and "exit codes" in out and "CLAIM_ID" in out and "describe" in out
     code, out, _ = run("--help")
     assert code == 0 and "describe" in out and "check" in out
+
+
+def test_sweep_reports_where_an_erratum_bites_and_exits_accordingly():
+    code, out, _ = run("check", "iade.theorem-3.1", "--sweep", "10")
+    assert code == 1 and "first failing point" in out and "fraction holding" in out, out
+    code, out, _ = run("check", "iade.lemma-2.1", "--sweep", "5")
+    assert code == 0 and "fails 0" in out, out
+    code, out, err = run("check", "iade.lemma-2.1", "--sweep", "0")
+    assert code == 2 and "--sweep" in err
