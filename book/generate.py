@@ -218,6 +218,13 @@ def claims_page(paper: str) -> str:
         if c.check is not None:
             sets = " ".join(f"--set {p.name}={p.default}" for p in c.params)
             lines += ["```bash", f"repro check {c.id} {sets}".rstrip(), "```", ""]
+        ms = registry.mutants(c.id)
+        if ms:
+            lines += ["**Mutants** (typos of the statement that the check must reject; "
+                      "`tests/test_mutation_score.py` runs them):", ""]
+            lines += [f"- {cell(m.description)}" + (f" (equivalent: {cell(m.equivalent)})" if m.equivalent else "")
+                      for m in ms]
+            lines.append("")
         if c.notes:
             lines += ["**Notes.** " + c.notes, ""]
         if c.status == "erratum" or c.correction:
@@ -244,8 +251,8 @@ def ledger_page(chapters: list[str]) -> str:
         "Every registered claim of the five works, counted by status. `repro claims --paper KEY` "
         "lists them on the command line.",
         "",
-        "| paper | " + " | ".join(STATUS_TEXT[s] for s in registry.STATUSES) + " | total |",
-        "|---" * (len(registry.STATUSES) + 2) + "|",
+        "| paper | " + " | ".join(STATUS_TEXT[s] for s in registry.STATUSES) + " | total | mutants |",
+        "|---" * (len(registry.STATUSES) + 3) + "|",
     ]
     all_claims = registry.all_claims()
     errata = []
@@ -254,10 +261,16 @@ def ledger_page(chapters: list[str]) -> str:
         counts = [sum(c.status == s for c in claims) for s in registry.STATUSES]
         name = f"{{doc}}`{cell(title)} </_generated/{paper}/claims>`" if paper in chapters else cell(title)
         row = " | ".join(str(n) for n in counts)
-        lines.append(f"| {name} | {row} | {len(claims)} |")
+        n_mutants = sum(len(registry.mutants(c.id)) for c in claims)
+        lines.append(f"| {name} | {row} | {len(claims)} | {n_mutants} |")
         errata += [c for c in claims if c.status == "erratum"]
     total = [sum(c.status == s for c in all_claims) for s in registry.STATUSES]
-    lines.append("| **all** | " + " | ".join(f"**{n}**" for n in total) + f" | **{len(all_claims)}** |")
+    lines.append("| **all** | " + " | ".join(f"**{n}**" for n in total) + f" | **{len(all_claims)}** | "
+                 f"**{len(registry.mutants())}** |")
+    lines += ["", "Mutants are plausible typos of each statement (a constant off, an exponent changed, a "
+              "factor dropped, an inequality tightened); CI (`tests/test_mutation_score.py`) requires every "
+              "check to reject every one of its claim's mutants, and `repro claims --mutation-score` prints "
+              "the score per paper."]
     lines.append("")
     if not all_claims:
         lines += ["No claims registered yet.", ""]
