@@ -28,8 +28,8 @@ outside: ``sqrt(v_hat) = max |g|``) and :class:`~reference_impl.backends.NotRati
 """
 from __future__ import annotations
 
+import inspect
 import math
-import numbers
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -38,6 +38,8 @@ import numpy as np
 from reference_impl.algorithms.base import (Algorithm, StepInfo, all_uploads, full_precision_bits, require,
                                             warn_if)
 from reference_impl.backends import NotRational
+from reference_impl.validation import (finite_float, is_real, require_bool, require_choice, require_int_in_range,
+                                       require_nonnegative_finite, require_real)
 
 EPS_MODES = ("inside", "outside")
 
@@ -51,32 +53,43 @@ class AdaptiveParams(NamedTuple):
 
 
 # -- hyper-parameter checks ------------------------------------------------------------------------------
+def _got(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _is_real(x) -> bool:
-    return isinstance(x, (numbers.Real, Fraction)) and not isinstance(x, bool) and math.isfinite(float(x))
+    """A finite real number (not a bool); an int or Fraction too large for a float64 counts as infinite."""
+    return is_real(x) and math.isfinite(finite_float(x))
 
 
-def check_eta(eta) -> None:
-    """``eta`` is a finite real > 0 or a callable ``t -> eta_t`` (t = 1, 2, ...; checked at each step)."""
-    if callable(eta):
+def check_eta(eta, name: str = "eta") -> None:
+    """``eta`` is a finite real > 0 or a callable ``t -> eta_t`` (t = 1, 2, ...; checked at each step).
+
+    ``name`` is the parameter as the factory calls it (``"gamma"`` for compressed SGD). A class (``float``,
+    ``object``) is callable but no schedule: refused."""
+    if callable(eta) and not inspect.isclass(eta):
         return
-    require(_is_real(eta), f"step size eta must be a finite real number > 0 or a callable t -> eta_t, got {eta!r}")
-    require(eta > 0, f"step size eta must be > 0, got {eta}")
+    require(_is_real(eta), f"step size {name} must be a finite real number > 0 or a callable t -> {name}_t, "
+                           f"got {_got(eta)}")
+    require(eta > 0, f"step size {name} must be > 0, got {eta}")
 
 
-def eta_at(eta, t: int):
+def eta_at(eta, t: int, name: str = "eta"):
     """``eta_t`` for iteration ``t`` >= 1 (ValueError naming eta when a schedule returns a bad value)."""
     value = eta(t) if callable(eta) else eta
-    require(_is_real(value) and value > 0, f"step size eta_t must be a finite real > 0, got eta_{t}={value!r}")
+    require(_is_real(value) and value > 0,
+            f"step size {name}_t must be a finite real > 0, got {name}_{t}={_got(value)}")
     return value
 
 
 def check_adaptive(beta_1, beta_2, eps, eps_mode, bias_correction) -> AdaptiveParams:
     """Validated AMSGrad hyper-parameters: beta_1, beta_2 in [0, 1), eps >= 0 (warned when 0), eps_mode."""
     for name, b in (("beta_1", beta_1), ("beta_2", beta_2)):
-        require(_is_real(b) and 0 <= b < 1, f"{name} must be a real number in [0, 1), got {b!r}")
-    require(_is_real(eps) and eps >= 0, f"eps must be a finite real number >= 0, got {eps!r}")
-    require(eps_mode in EPS_MODES, f"eps_mode must be one of {EPS_MODES}, got {eps_mode!r}")
-    require(isinstance(bias_correction, bool), f"bias_correction must be True or False, got {bias_correction!r}")
+        require_real(name, b, low=0, high=1, high_open=True, spec="a real number in [0, 1)")
+    require_nonnegative_finite("eps", eps)
+    require_choice("eps_mode", eps_mode, EPS_MODES)
+    bias_correction = require_bool("bias_correction", bias_correction)
     warn_if(eps == 0, "eps = 0: the draft's Lemma 1 and the published theorem need eps > 0 (1/eps appears in "
                       "the bounds); allowed for exact-arithmetic tests")
     warn_if(beta_1 > 0 and beta_1 ** 2 >= beta_2,
@@ -88,9 +101,8 @@ def check_adaptive(beta_1, beta_2, eps, eps_mode, bias_correction) -> AdaptivePa
 def check_oracle(batch, noise, problem=None) -> None:
     """``batch`` None or an integer in [1, smallest worker size] (on a problem with minibatch gradients);
     ``noise`` a finite real >= 0. ValueError naming the parameter and its range otherwise."""
-    require(batch is None or (isinstance(batch, (int, np.integer)) and not isinstance(batch, bool) and batch >= 1),
-            f"batch must be None (exact gradients) or an integer >= 1, got {batch!r}")
-    require(_is_real(noise) and noise >= 0, f"gradient noise must be a finite real number >= 0, got {noise!r}")
+    require_int_in_range("batch", batch, 1, allow_none=True, spec="None (exact gradients) or an integer >= 1")
+    require_nonnegative_finite("gradient noise", noise)
     if problem is None or batch is None:
         return
     require(hasattr(problem, "stochastic_worker_grads") and hasattr(problem, "sample_batch"),
@@ -113,10 +125,22 @@ def oracle(problem, xp, X, rng, batch=None, noise=0.0):
     return G
 
 
-def check_compressor(compressor) -> None:
+COMPRESSOR_KINDS = ("unbiased", "contractive")
+
+
+def check_compressor(compressor, name: str = "compressor") -> None:
+    """A :class:`~reference_impl.compressors.base.Compressor` *instance* called as ``C(xp, X, rng)``: of kind
+    unbiased or contractive (an absolute-error quantizer needs ``sigma``/``radius`` the algorithms do not pass)."""
     from reference_impl.compressors.base import Compressor
 
-    require(isinstance(compressor, Compressor), f"compressor must be a Compressor, got {compressor!r}")
+    if inspect.isclass(compressor):
+        raise ValueError(f"{name} must be a Compressor instance, got the class {compressor.__name__} "
+                         f"(build one, e.g. {compressor.__name__}(...))")
+    require(isinstance(compressor, Compressor),
+            f"{name} must be a Compressor instance (see reference_impl.compressors), got {_got(compressor)}")
+    require(getattr(compressor, "kind", None) in COMPRESSOR_KINDS,
+            f"{name} must be a Compressor of kind {' or '.join(COMPRESSOR_KINDS)} (called as C(xp, X, rng)), "
+            f"got {_got(compressor)} of kind {getattr(compressor, 'kind', None)!r}")
 
 
 # -- arithmetic -----------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ import numpy as np
 
 from reference_impl.algorithms.amsgrad import (check_adaptive, check_compressor, check_eta, check_oracle, eta_at,
                                                oracle, server_update)
-from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits, require
+from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits
+from reference_impl.validation import require_bool
 
 
 class CompAMSState(NamedTuple):
@@ -55,7 +56,7 @@ def compams(eta, compressor, beta_1=0.9, beta_2=0.999, eps=1e-8, eps_mode: str =
     check_eta(eta)
     check_compressor(compressor)
     hp = check_adaptive(beta_1, beta_2, eps, eps_mode, bias_correction)
-    require(isinstance(error_feedback, bool), f"error_feedback must be True or False, got {error_feedback!r}")
+    error_feedback = require_bool("error_feedback", error_feedback)
     check_oracle(batch, noise)
 
     def init(problem, xp):

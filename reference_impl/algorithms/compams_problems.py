@@ -17,6 +17,12 @@ the numpy float64 backend and on torch (CPU or GPU; the same formulas through a 
 tested against numpy). ``x_star``/``f_star`` are not
 minimisers: the nonconvex problems have none in closed form, so the 002 harness
 (:mod:`reproductions.compams`) records losses and gradient norms, not gaps.
+
+Bad input is refused when a problem is built, with a ValueError naming the parameter and its range (the
+helpers of :mod:`reference_impl.validation`): NaN/inf or non-numbers in the data (naming the worker and the
+row), mismatched shapes, labels that are not -1/+1 (:class:`NonconvexLogistic`) or not class indices
+``0, ..., n_classes - 1`` (numpy would wrap a -1 silently, torch's gather fails), and counts, seeds or
+``lam`` outside their ranges.
 """
 from __future__ import annotations
 
@@ -24,7 +30,9 @@ from typing import Sequence
 
 import numpy as np
 
-from reference_impl.problems import DistributedProblem
+from reference_impl.problems import MAX_ENTRIES, DistributedProblem
+from reference_impl.validation import (require, require_finite_rows, require_int_in_range,
+                                       require_nonnegative_finite)
 
 
 class _NumpyOps:
@@ -98,23 +106,59 @@ class _TorchOps:
         return G.scatter_add(2, lab[..., None], -self.torch.ones_like(G[..., :1]))
 
 
+def _is_worker_list(value) -> bool:
+    """A list/tuple (or an array) of per-worker arrays; not a string, not a scalar."""
+    return isinstance(value, (list, tuple, np.ndarray)) and not (isinstance(value, np.ndarray) and value.ndim < 1)
+
+
 class _Data(DistributedProblem):
-    def __init__(self, features: Sequence[np.ndarray], targets: Sequence[np.ndarray], name: str) -> None:
-        if len(features) != len(targets) or not features:
-            raise ValueError("features and targets must be non-empty lists of equal length (one per worker)")
+    def __init__(self, features: Sequence[np.ndarray], targets: Sequence[np.ndarray], name: str,
+                 target_name: str = "labels") -> None:
+        tn = target_name
+        require(_is_worker_list(features) and _is_worker_list(targets) and len(features) == len(targets)
+                and len(features) > 0,
+                f"features and {tn} must be non-empty lists of equal length (one array per worker), "
+                f"got {type(features).__name__} / {type(targets).__name__}")
+        # NaN/inf (or a non-number) is refused naming the worker and the row, as reference_impl.problems does
+        features = [require_finite_rows("features", F, worker=i) for i, F in enumerate(features)]
+        targets = [require_finite_rows(tn, t, worker=i) for i, t in enumerate(targets)]
+        if features[0].ndim != 2 or features[0].shape[1] < 1:
+            raise ValueError(f"worker 0: features must be a 2-D array (n_0, p) with p >= 1, got shape "
+                             f"{features[0].shape}")
         p = features[0].shape[1]
         for i, (F, t) in enumerate(zip(features, targets)):
             if F.ndim != 2 or F.shape[1] != p or t.shape != (F.shape[0],) or F.shape[0] == 0:
-                raise ValueError(f"worker {i}: features {F.shape} / targets {t.shape} do not match (n_i, {p})")
+                raise ValueError(f"worker {i}: features {F.shape} / {tn} {t.shape} must match (n_i, {p}) / (n_i,) "
+                                 f"with n_i >= 1")
+        n_max = max(F.shape[0] for F in features)
+        require(len(features) * n_max * p <= MAX_ENTRIES,
+                f"the padded features (N x n_max x p = {len(features)} x {n_max} x {p}) must fit in memory: "
+                f"at most {MAX_ENTRIES} entries")
         self.N, self.p, self.name = len(features), p, name
         self.sizes = np.array([F.shape[0] for F in features])
-        n_max = int(self.sizes.max())
         self.F = np.zeros((self.N, n_max, p))
         self.t = np.zeros((self.N, n_max))
         self.w = np.zeros((self.N, n_max))
         for i, (F, t) in enumerate(zip(features, targets)):
             self.F[i, :len(t)], self.t[i, :len(t)], self.w[i, :len(t)] = F, t, 1.0 / len(t)
         self.mu = 0.0
+
+    def _check_classes(self, n_classes: int) -> None:
+        """Every label is a class index 0, ..., n_classes - 1 (numpy would wrap a -1 silently, torch fails)."""
+        for i, n in enumerate(self.sizes):
+            y = self.t[i, :n]
+            ok = (y == np.floor(y)) & (y >= 0) & (y < n_classes)
+            if not np.all(ok):
+                row = int(np.flatnonzero(~ok)[0])
+                raise ValueError(f"worker {i}: labels must be class indices 0, ..., {n_classes - 1} (n_classes="
+                                 f"{n_classes}), got {y[row]!r} in row {row}")
+
+    def _check_size(self, width: int, what: str) -> None:
+        """The (N, n_max, width) activations and the d-vector must fit in memory."""
+        n_max = self.F.shape[1]
+        require(self.N * n_max * width <= MAX_ENTRIES and self.d * max(self.N, 1) <= MAX_ENTRIES,
+                f"{what} must fit in memory: N x n_max x {width} = {self.N} x {n_max} x {width} and d = {self.d} "
+                f"(per worker) must stay within {MAX_ENTRIES} entries")
 
     def _check(self, xp):
         """The data and operations for backend ``xp``: numpy, or torch (tensors cached per device)."""
@@ -176,12 +220,13 @@ class NonconvexLogistic(_Data):
     """
 
     def __init__(self, features, labels, lam: float = 0.1, name: str = "nonconvex-logistic") -> None:
-        for i, y in enumerate(labels):
-            if not np.all(np.isin(y, (-1.0, 1.0))):
-                raise ValueError(f"worker {i}: labels must be -1 or +1")
-        if not lam >= 0:
-            raise ValueError(f"lam must be >= 0, got {lam}")
+        require_nonnegative_finite("regularisation lam", lam)
         super().__init__(features, labels, name)
+        for i, n in enumerate(self.sizes):
+            ok = np.isin(self.t[i, :n], (-1.0, 1.0))
+            if not np.all(ok):
+                row = int(np.flatnonzero(~ok)[0])
+                raise ValueError(f"worker {i}: labels must be -1 or +1, got {self.t[i, row]!r} in row {row}")
         self.d, self.lam = self.p, float(lam)
         tops = [np.linalg.eigvalsh(Fi[:n].T @ Fi[:n] / n)[-1] for Fi, n in zip(self.F, self.sizes)]
         self.L_i = np.array(tops) / 4 + 2 * self.lam
@@ -213,9 +258,13 @@ class SoftmaxRegression(_Data):
     """Multinomial logistic regression, ``theta = (W (c x p), b (c))`` flattened, plus ``lam ||theta||^2 / 2``."""
 
     def __init__(self, features, labels, n_classes: int = 10, lam: float = 0.0, name: str = "softmax") -> None:
-        super().__init__(features, [np.asarray(y, dtype=float) for y in labels], name)
-        self.c, self.lam = int(n_classes), float(lam)
+        n_classes = require_int_in_range("n_classes", n_classes, 1)
+        require_nonnegative_finite("regularisation lam", lam)
+        super().__init__(features, labels, name)
+        self.c, self.lam = n_classes, float(lam)
         self.d = self.c * (self.p + 1)
+        self._check_size(self.c, "the logits (n_classes)")
+        self._check_classes(self.c)
         self.blocks = (self.c * self.p, self.c)          # one Block-Sign block per layer (weights, biases)
         tops = [np.linalg.eigvalsh(np.c_[Fi[:n], np.ones(n)].T @ np.c_[Fi[:n], np.ones(n)] / n)[-1]
                 for Fi, n in zip(self.F, self.sizes)]
@@ -252,10 +301,15 @@ class TwoLayerMLP(_Data):
 
     def __init__(self, features, labels, hidden: int = 32, n_classes: int = 10, init_seed: int = 0,
                  name: str = "mlp") -> None:
-        super().__init__(features, [np.asarray(y, dtype=float) for y in labels], name)
-        self.h, self.c = int(hidden), int(n_classes)
+        hidden = require_int_in_range("hidden", hidden, 1, spec="an integer >= 1 (hidden units)")
+        n_classes = require_int_in_range("n_classes", n_classes, 1)
+        init_seed = require_int_in_range("init_seed", init_seed, 0, spec="an integer >= 0 (a numpy seed)")
+        super().__init__(features, labels, name)
+        self.h, self.c = hidden, n_classes
         self.blocks = (self.h * self.p, self.h, self.c * self.h, self.c)
         self.d = sum(self.blocks)
+        self._check_size(max(self.h, self.c), "the activations (hidden, n_classes)")
+        self._check_classes(self.c)
         rng = np.random.default_rng(init_seed)
         a1, a2 = np.sqrt(6 / (self.p + self.h)), np.sqrt(6 / (self.h + self.c))
         self._x0 = np.concatenate([rng.uniform(-a1, a1, self.h * self.p), np.zeros(self.h),

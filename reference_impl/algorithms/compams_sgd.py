@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from reference_impl.algorithms.amsgrad import check_compressor, check_eta, check_oracle, eta_at, oracle
-from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits, require
+from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits
+from reference_impl.validation import require_bool
 
 
 class CompressedSGDState(NamedTuple):
@@ -27,9 +28,9 @@ class CompressedSGDState(NamedTuple):
 
 def compressed_sgd(gamma, compressor, error_feedback: bool = True, batch=None, noise=0.0) -> Algorithm:
     """Compressed SGD with step ``gamma`` > 0 (or a callable ``t -> gamma_t``) and compressor ``compressor``."""
-    check_eta(gamma)
+    check_eta(gamma, "gamma")
     check_compressor(compressor)
-    require(isinstance(error_feedback, bool), f"error_feedback must be True or False, got {error_feedback!r}")
+    error_feedback = require_bool("error_feedback", error_feedback)
     check_oracle(batch, noise)
 
     def init(problem, xp):
@@ -39,7 +40,7 @@ def compressed_sgd(gamma, compressor, error_feedback: bool = True, batch=None, n
     def step(state, problem, xp, rng=None):
         t = state.k + 1
         G = oracle(problem, xp, problem.broadcast(xp, state.x), rng, batch, noise)
-        gam = xp.scalar(eta_at(gamma, t))
+        gam = xp.scalar(eta_at(gamma, t, "gamma"))
         if error_feedback:
             P = gam * G + state.e
             C = compressor(xp, P, rng)

@@ -24,7 +24,8 @@ import numpy as np
 
 from reference_impl.algorithms.amsgrad import (check_adaptive, check_compressor, check_eta, check_oracle, eta_at, oracle,
                                                scaled_direction)
-from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits, require
+from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits
+from reference_impl.validation import require_int_in_range
 
 
 class OneBitAdamState(NamedTuple):
@@ -42,8 +43,7 @@ def onebit_adam(eta, compressor, warmup: int, beta_1=0.9, beta_2=0.999, eps=1e-8
     check_eta(eta)
     check_compressor(compressor)
     hp = check_adaptive(beta_1, beta_2, eps, eps_mode, False)
-    require(isinstance(warmup, (int, np.integer)) and not isinstance(warmup, bool) and warmup >= 0,
-            f"warmup must be an integer >= 0 (full-precision Adam steps), got {warmup!r}")
+    warmup = require_int_in_range("warmup", warmup, 0, spec="an integer >= 0 (full-precision Adam steps)")
     check_oracle(batch, noise)
 
     def init(problem, xp):

@@ -23,7 +23,8 @@ import numpy as np
 
 from reference_impl.algorithms.amsgrad import (check_adaptive, check_compressor, check_eta, check_oracle, eta_at, oracle,
                                                scaled_direction)
-from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits, require
+from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits
+from reference_impl.validation import require_bool
 
 
 class QAdamState(NamedTuple):
@@ -44,7 +45,7 @@ def qadam(eta, compressor, beta_1=0.9, beta_2=0.999, eps=1e-8, eps_mode: str = "
     check_eta(eta)
     check_compressor(compressor)
     hp = check_adaptive(beta_1, beta_2, eps, eps_mode, False)
-    require(isinstance(amsgrad, bool), f"amsgrad must be True or False, got {amsgrad!r}")
+    amsgrad = require_bool("amsgrad", amsgrad)
     check_oracle(batch, noise)
 
     def init(problem, xp):

@@ -21,6 +21,7 @@ Backends: the mean of absolute values and the sign are rational, so both run exa
 """
 from __future__ import annotations
 
+import numbers
 import struct
 from fractions import Fraction
 from typing import Sequence
@@ -59,9 +60,14 @@ class BlockSign(Compressor):
 
     def __init__(self, blocks: Sequence[int] | None = None) -> None:
         if blocks is not None:
+            spec = "None or a non-empty list of integers >= 1 (the block sizes, summing to d)"
+            shown = repr(blocks) if len(repr(blocks)) <= 80 else repr(blocks)[:77] + "..."
+            ok = (isinstance(blocks, (list, tuple, np.ndarray)) and np.ndim(blocks) == 1 and len(blocks) > 0
+                  and all(isinstance(b, numbers.Integral) and not isinstance(b, (bool, np.bool_)) and b >= 1
+                          for b in blocks))
+            if not ok:
+                raise ValueError(f"blocks must be {spec}, got {shown}")
             blocks = tuple(int(b) for b in blocks)
-            if not blocks or any(b < 1 for b in blocks):
-                raise ValueError(f"blocks must be a non-empty list of integers >= 1, got {blocks!r}")
         self.blocks = blocks
         self.name = "scaled-sign" if blocks is None else f"block-sign({len(blocks)} blocks)"
 
@@ -69,7 +75,8 @@ class BlockSign(Compressor):
         if self.blocks is None:
             return (d,)
         if sum(self.blocks) != d:
-            raise ValueError(f"block sizes sum to {sum(self.blocks)}, but the vectors have d={d}")
+            raise ValueError(f"blocks must sum to the vectors' dimension d={d}, got {self.blocks} (block sizes sum to "
+                             f"{sum(self.blocks)})")
         return self.blocks
 
     def constant_exact(self, d: int):
