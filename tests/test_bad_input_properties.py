@@ -412,6 +412,26 @@ PROBLEM_BASELINES: dict[str, Callable[[], dict]] = {
     "LeastSquaresProblem": lambda: dict(features=_FEATS, targets=_TARGETS),
     "LogisticProblem": lambda: dict(features=_LFEATS, labels=_LABELS),
 }
+# 002's problems: class-index labels (0 .. n_classes-1) for the softmax and MLP models.
+_CLS = [np.arange(len(f)) % 3 for f in _LFEATS]
+KINDS["class_labels"] = Kind("class indices", st.sampled_from(_MALFORMED + [
+    [np.full(6, -1.0), np.ones(7)], [np.full(6, 10.0), np.ones(7)], [np.full(6, 1.5), np.ones(7)],
+    [np.ones(5), np.ones(7)], [np.ones(6)], [np.ones(6), ["a"] * 7], [np.full(6, NAN), np.ones(7)]]),
+    st.sampled_from([[np.zeros(6), np.ones(7)], [np.zeros(6, int), np.full(7, 2)]]))
+PROBLEM_FACTORIES.update({
+    "compams_problems.SoftmaxRegression": {"features": ("features", None), "labels": ("class_labels", None),
+                                           "n_classes": ("pos_int", 3), "lam": ("nonneg_real", 0.1)},
+    "compams_problems.TwoLayerMLP": {"features": ("features", None), "labels": ("class_labels", None),
+                                     "hidden": ("pos_int", 4), "n_classes": ("pos_int", 3),
+                                     "init_seed": ("nonneg_int", 0)},
+    "compams_problems.NonconvexLogistic": {"features": ("features", None), "labels": ("labels", None),
+                                           "lam": ("nonneg_real", 0.1)},
+})
+PROBLEM_BASELINES.update({
+    "compams_problems.SoftmaxRegression": lambda: dict(features=_LFEATS, labels=_CLS),
+    "compams_problems.TwoLayerMLP": lambda: dict(features=_LFEATS, labels=_CLS),
+    "compams_problems.NonconvexLogistic": lambda: dict(features=_LFEATS, labels=_LABELS),
+})
 PROBLEM_HELPERS = {"split_rows": "a row-splitting helper, not a problem builder",
                    "DistributedProblem": "abstract base class"}
 
