@@ -426,11 +426,14 @@ PROBLEM_FACTORIES.update({
                                      "init_seed": ("nonneg_int", 0)},
     "compams_problems.NonconvexLogistic": {"features": ("features", None), "labels": ("labels", None),
                                            "lam": ("nonneg_real", 0.1)},
+    "lena_problems.OneVsAllLogistic": {"features": ("features", None), "labels": ("class_labels", None),
+                                       "lam": ("nonneg_real", 0.1), "classes": ("pos_int", 3)},
 })
 PROBLEM_BASELINES.update({
     "compams_problems.SoftmaxRegression": lambda: dict(features=_LFEATS, labels=_CLS),
     "compams_problems.TwoLayerMLP": lambda: dict(features=_LFEATS, labels=_CLS),
     "compams_problems.NonconvexLogistic": lambda: dict(features=_LFEATS, labels=_LABELS),
+    "lena_problems.OneVsAllLogistic": lambda: dict(features=_LFEATS, labels=_CLS, classes=3),
 })
 PROBLEM_HELPERS = {"split_rows": "a row-splitting helper, not a problem builder",
                    "DistributedProblem": "abstract base class"}

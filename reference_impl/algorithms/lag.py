@@ -28,8 +28,6 @@ changed gradient and equals distributed gradient descent (tested exactly on rati
 """
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -37,6 +35,7 @@ import numpy as np
 from reference_impl.algorithms.base import Algorithm, StepInfo, full_precision_bits, require
 from reference_impl.algorithms.bidirectional import check_batch, check_batch_problem, local_gradients
 from reference_impl.algorithms.lena import host_mask
+from reference_impl.validation import require_int_in_range, require_nonnegative_finite, require_positive_finite
 
 RULES = ("WK", "PS")
 #: the authors' constants: window D and the factor xi of each rule
@@ -62,14 +61,11 @@ def lag(alpha, rule="WK", *, D=DEFAULT_D, xi=None, batch=None) -> Algorithm:
         xi: threshold factor >= 0; None: 1 for WK, 10 for PS. 0 gives gradient descent.
         batch: None (exact gradients) or the minibatch size.
     """
-    require(isinstance(alpha, numbers.Real) and not isinstance(alpha, bool) and math.isfinite(float(alpha))
-            and alpha > 0, f"step size alpha must be a finite real number in (0, inf), got {alpha!r}")
+    require_positive_finite("step size alpha", alpha)
     require(rule in RULES, f"rule must be one of {RULES}, got {rule!r}")
-    require(isinstance(D, (int, np.integer)) and not isinstance(D, bool) and D >= 1,
-            f"window D must be an integer in [1, inf), got {D!r}")
+    require_int_in_range("window D", D, 1, 10**6)
     xi = DEFAULT_XI[rule] if xi is None else xi
-    require(isinstance(xi, numbers.Real) and not isinstance(xi, bool) and math.isfinite(float(xi)) and xi >= 0,
-            f"threshold factor xi must be a finite real number in [0, inf), got {xi!r}")
+    require_nonnegative_finite("threshold factor xi", xi)
     check_batch(batch)
     D = int(D)
 

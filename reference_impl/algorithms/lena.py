@@ -61,6 +61,7 @@ import numpy as np
 
 from reference_impl.algorithms.base import Algorithm, StepInfo, full_precision_bits, require, warn_if
 from reference_impl.algorithms.bidirectional import check_batch, check_batch_problem, local_gradients
+from reference_impl.validation import require_compressor
 
 DRIFTS = ("zero", "gradient", "v", "momentum", "uniform")
 #: ``"fixed"``: q is the constant ``q_value`` (an "arbitrary choice of q", Section 3), not in DRIFTS
@@ -173,8 +174,7 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
     require(_is_real(q_value) and _finite(q_value), f"q_value must be a finite real number, got {q_value!r}")
     check_batch(batch)
     if compressor is not None:
-        require(callable(compressor) and hasattr(compressor, "constant"),
-                f"compressor must be None or a compressor (see reference_impl.compressors), got {compressor!r}")
+        require_compressor("compressor", compressor, kinds=("contractive", "unbiased"), allow_none=True)
     warn_if(beta > 1, f"LENA: beta={float(beta):g} is outside Algorithm 1's input range 0 < beta <= 1 "
                       "(the experiments of Section 5 use beta = 40)")
     n_vec = VECTORS_PER_UPLOAD[drift]

@@ -20,6 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from reference_impl.problems import DistributedProblem
+from reference_impl.validation import require_finite_rows, require_int_in_range, require_nonnegative_finite
 
 PROFILES = {"huber": (Fraction(1), Fraction(1)), "rational": (Fraction(2), Fraction(27, 64))}
 
@@ -102,6 +103,21 @@ def _top_gram_eig(X: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(gram / n)[-1])
 
 
+def _class_labels(y, n: int, classes: int, worker: int) -> np.ndarray:
+    """Labels of one worker as integers in 0..classes-1 (ValueError naming the worker and the row)."""
+    try:
+        arr = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"worker {worker}: labels must be integers in [0, {classes - 1}], got {y!r:.60}") from None
+    if arr.shape != (n,):
+        raise ValueError(f"worker {worker}: labels must have shape ({n},) like its features, got {arr.shape}")
+    bad = np.flatnonzero(~np.isfinite(arr) | (arr != np.round(arr)) | (arr < 0) | (arr > classes - 1))
+    if bad.size:
+        raise ValueError(f"worker {worker}: labels must be integers in [0, {classes - 1}], got {arr[bad[0]]} "
+                         f"in row {bad[0]}")
+    return arr.astype(int)
+
+
 class OneVsAllLogistic(DistributedProblem):
     """One-versus-all ridge logistic regression over ``C`` classes (see the module docstring).
 
@@ -110,10 +126,19 @@ class OneVsAllLogistic(DistributedProblem):
     """
 
     def __init__(self, features, labels, lam: float, classes: int = 10, name: str = "one-vs-all logistic") -> None:
-        if len(features) != len(labels) or not features:
-            raise ValueError("features and labels must be non-empty lists of equal length")
-        if lam < 0:
-            raise ValueError(f"lam must be >= 0, got {lam}")
+        if not isinstance(features, (list, tuple)) or not isinstance(labels, (list, tuple)) \
+                or len(features) != len(labels) or not features:
+            raise ValueError("features and labels must be non-empty lists (one array per worker) of equal length")
+        require_nonnegative_finite("lam", lam)
+        if isinstance(lam, (bool, np.bool_)):
+            raise ValueError(f"lam must be a finite real number >= 0, got {lam!r}")
+        classes = require_int_in_range("classes", classes, 2, 10**4)
+        features = [require_finite_rows("features", f, worker=m) for m, f in enumerate(features)]
+        for m, f in enumerate(features):
+            if f.ndim != 2 or f.shape[0] == 0 or f.shape[1] != features[0].shape[1] or f.shape[1] == 0:
+                raise ValueError(f"worker {m}: features must be a non-empty 2-D array with "
+                                 f"{features[0].shape[1:] or 'the same number of'} columns, got shape {f.shape}")
+        labels = [_class_labels(y, f.shape[0], classes, m) for m, (f, y) in enumerate(zip(features, labels))]
         self.N, self.din, self.C, self.lam, self.name = len(features), features[0].shape[1], int(classes), float(lam), name
         self.d = self.din * self.C
         self.sizes = np.array([f.shape[0] for f in features])
