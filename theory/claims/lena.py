@@ -37,7 +37,7 @@ from reference_impl.algorithms.lena_problems import ScalarProblem
 from reference_impl.backends import EXACT, NUMPY
 from reference_impl.runner import seed_from_names
 from theory import lena as T
-from theory.registry import BadParameter, CheckResult, Claim, Param, Undecidable, register
+from theory.registry import BadParameter, CheckResult, Claim, Param, Undecidable, register, register_mutant
 
 P = "lena"
 #: claim id -> list of (description, check on the mutated statement); the verdict must flip
@@ -47,6 +47,7 @@ MUTANTS: dict[str, list[tuple[str, Callable]]] = {}
 def _mutant(claim_id: str, description: str):
     def deco(fn):
         MUTANTS.setdefault(claim_id, []).append((description, fn))
+        register_mutant(claim_id, description, fn)  # the registry-wide mutation test runs it too
         return fn
     return deco
 
