@@ -206,38 +206,49 @@ def _exact_entries(what: str, values: np.ndarray) -> np.ndarray:
     return out
 
 
+def padded_worker_data(features: Sequence[np.ndarray], targets: Sequence[np.ndarray], target_name: str = "targets",
+                       dim_name: str = "d") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Validate one (n_i, d) feature array and one (n_i,) target array per worker and pad them.
+
+    Returns ``(F, t, w, sizes)``: ``F`` of shape (N, n_max, d), ``t`` and the row weights ``w`` (1/n_i on
+    real rows, 0 on padding) of shape (N, n_max), and the row counts. Refuses, with a ValueError naming
+    the worker (and the row for NaN/inf): lists of different lengths, non-numbers, non-finite values,
+    mismatched shapes, empty workers, and padded data beyond ``MAX_ENTRIES`` entries.
+    """
+    tn, dn = target_name, dim_name
+    require(_is_worker_list(features) and _is_worker_list(targets) and len(features) == len(targets)
+            and len(features) > 0,
+            f"features and {tn} must be non-empty lists of equal length (one array per worker), "
+            f"got {type(features).__name__} / {type(targets).__name__}")
+    features = [require_finite_rows("features", F, worker=i) for i, F in enumerate(features)]
+    targets = [require_finite_rows(tn, t, worker=i) for i, t in enumerate(targets)]
+    if features[0].ndim != 2 or features[0].shape[1] < 1:
+        raise ValueError(f"worker 0: features must be a 2-D array (n_0, {dn}) with {dn} >= 1, got shape "
+                         f"{features[0].shape}")
+    d = features[0].shape[1]
+    for i, (F, t) in enumerate(zip(features, targets)):
+        if F.ndim != 2 or F.shape[1] != d or t.shape != (F.shape[0],) or F.shape[0] == 0:
+            raise ValueError(f"worker {i}: features {F.shape} / {tn} {t.shape} must match (n_i, {d}) / "
+                             f"(n_i,) with n_i >= 1")
+    n_max = max(F.shape[0] for F in features)
+    require(len(features) * n_max * d <= MAX_ENTRIES,
+            f"the padded features (N x n_max x {dn} = {len(features)} x {n_max} x {d}) must fit in memory: "
+            f"at most {MAX_ENTRIES} entries")
+    N = len(features)
+    F_pad, t_pad, w = np.zeros((N, n_max, d)), np.zeros((N, n_max)), np.zeros((N, n_max))
+    for i, (F, t) in enumerate(zip(features, targets)):
+        F_pad[i, : len(t)], t_pad[i, : len(t)], w[i, : len(t)] = F, t, 1.0 / len(t)
+    return F_pad, t_pad, w, np.array([F.shape[0] for F in features])
+
+
 class _PaddedDataProblem(DistributedProblem):
     """Shared machinery: worker data padded to (N, n_max, d) with per-row weights 1/n_i (0 on padding)."""
 
     def __init__(self, features: Sequence[np.ndarray], targets: Sequence[np.ndarray], lam: float,
                  name: str, target_name: str = "targets") -> None:
-        tn = target_name
-        require(_is_worker_list(features) and _is_worker_list(targets) and len(features) == len(targets)
-                and len(features) > 0,
-                f"features and {tn} must be non-empty lists of equal length (one array per worker), "
-                f"got {type(features).__name__} / {type(targets).__name__}")
-        features = [require_finite_rows("features", F, worker=i) for i, F in enumerate(features)]
-        targets = [require_finite_rows(tn, t, worker=i) for i, t in enumerate(targets)]
-        if features[0].ndim != 2 or features[0].shape[1] < 1:
-            raise ValueError(f"worker 0: features must be a 2-D array (n_0, d) with d >= 1, got shape "
-                             f"{features[0].shape}")
-        d = features[0].shape[1]
-        for i, (F, t) in enumerate(zip(features, targets)):
-            if F.ndim != 2 or F.shape[1] != d or t.shape != (F.shape[0],) or F.shape[0] == 0:
-                raise ValueError(f"worker {i}: features {F.shape} / {tn} {t.shape} must match (n_i, {d}) / "
-                                 f"(n_i,) with n_i >= 1")
+        self.F, self.t, self.w, self.sizes = padded_worker_data(features, targets, target_name)
         require_nonnegative_finite("regularisation lam", lam)
-        n_max = max(F.shape[0] for F in features)
-        require(len(features) * n_max * d <= MAX_ENTRIES,
-                f"the padded features (N x n_max x d = {len(features)} x {n_max} x {d}) must fit in memory: "
-                f"at most {MAX_ENTRIES} entries")
-        self.N, self.d, self.lam, self.name = len(features), d, float(lam), name
-        self.sizes = np.array([F.shape[0] for F in features])
-        self.F = np.zeros((self.N, n_max, d))
-        self.t = np.zeros((self.N, n_max))
-        self.w = np.zeros((self.N, n_max))
-        for i, (F, t) in enumerate(zip(features, targets)):
-            self.F[i, : len(t)], self.t[i, : len(t)], self.w[i, : len(t)] = F, t, 1.0 / len(t)
+        self.N, self.d, self.lam, self.name = self.F.shape[0], self.F.shape[2], float(lam), name
         self._cache: dict[str, Any] = {}
 
     def _data(self, xp):

@@ -436,6 +436,7 @@ PROBLEM_BASELINES.update({
     "lena_problems.OneVsAllLogistic": lambda: dict(features=_LFEATS, labels=_CLS, classes=3),
 })
 PROBLEM_HELPERS = {"split_rows": "a row-splitting helper, not a problem builder",
+                   "padded_worker_data": "the data validation and padding the problem classes share (tested through them)",
                    "DistributedProblem": "abstract base class"}
 
 

@@ -30,8 +30,8 @@ from typing import Sequence
 
 import numpy as np
 
-from reference_impl.problems import MAX_ENTRIES, DistributedProblem
-from reference_impl.validation import (require, require_finite_rows, require_int_in_range,
+from reference_impl.problems import MAX_ENTRIES, DistributedProblem, padded_worker_data
+from reference_impl.validation import (require, require_int_in_range,
                                        require_nonnegative_finite)
 
 
@@ -106,41 +106,11 @@ class _TorchOps:
         return G.scatter_add(2, lab[..., None], -self.torch.ones_like(G[..., :1]))
 
 
-def _is_worker_list(value) -> bool:
-    """A list/tuple (or an array) of per-worker arrays; not a string, not a scalar."""
-    return isinstance(value, (list, tuple, np.ndarray)) and not (isinstance(value, np.ndarray) and value.ndim < 1)
-
-
 class _Data(DistributedProblem):
     def __init__(self, features: Sequence[np.ndarray], targets: Sequence[np.ndarray], name: str,
                  target_name: str = "labels") -> None:
-        tn = target_name
-        require(_is_worker_list(features) and _is_worker_list(targets) and len(features) == len(targets)
-                and len(features) > 0,
-                f"features and {tn} must be non-empty lists of equal length (one array per worker), "
-                f"got {type(features).__name__} / {type(targets).__name__}")
-        # NaN/inf (or a non-number) is refused naming the worker and the row, as reference_impl.problems does
-        features = [require_finite_rows("features", F, worker=i) for i, F in enumerate(features)]
-        targets = [require_finite_rows(tn, t, worker=i) for i, t in enumerate(targets)]
-        if features[0].ndim != 2 or features[0].shape[1] < 1:
-            raise ValueError(f"worker 0: features must be a 2-D array (n_0, p) with p >= 1, got shape "
-                             f"{features[0].shape}")
-        p = features[0].shape[1]
-        for i, (F, t) in enumerate(zip(features, targets)):
-            if F.ndim != 2 or F.shape[1] != p or t.shape != (F.shape[0],) or F.shape[0] == 0:
-                raise ValueError(f"worker {i}: features {F.shape} / {tn} {t.shape} must match (n_i, {p}) / (n_i,) "
-                                 f"with n_i >= 1")
-        n_max = max(F.shape[0] for F in features)
-        require(len(features) * n_max * p <= MAX_ENTRIES,
-                f"the padded features (N x n_max x p = {len(features)} x {n_max} x {p}) must fit in memory: "
-                f"at most {MAX_ENTRIES} entries")
-        self.N, self.p, self.name = len(features), p, name
-        self.sizes = np.array([F.shape[0] for F in features])
-        self.F = np.zeros((self.N, n_max, p))
-        self.t = np.zeros((self.N, n_max))
-        self.w = np.zeros((self.N, n_max))
-        for i, (F, t) in enumerate(zip(features, targets)):
-            self.F[i, :len(t)], self.t[i, :len(t)], self.w[i, :len(t)] = F, t, 1.0 / len(t)
+        self.F, self.t, self.w, self.sizes = padded_worker_data(features, targets, target_name, dim_name="p")
+        self.N, self.p, self.name = self.F.shape[0], self.F.shape[2], name
         self.mu = 0.0
 
     def _check_classes(self, n_classes: int) -> None:
