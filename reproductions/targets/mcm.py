@@ -1,0 +1,121 @@
+"""Targets of 004 (MCM / Rand-MCM, Philippenko and Dieuleveut; FLOW seminar slides, 29 Sept. 2021).
+
+The slides' experiments: the quantum figure (b = 400, gamma = 1/L, least squares; in iterations and in
+bits), "More experiments" (a)-(d) (toy least squares with and without noise; MNIST with a CNN; CIFAR-10
+with LeNet), the quantum and superconduct panels, the convex table (a9a, phishing, w8a), the nonconvex
+table (MNIST, Fashion-MNIST, heterogeneous EMNIST, CIFAR-10) and Rand-MCM with a single memory on
+quantum.
+"""
+from __future__ import annotations
+
+from reproductions.targets.registry import Measured, Target, Tolerance
+
+PAPER = "mcm"
+#: The slide "More experiments (convex)": log10 excess loss after 450 epochs (mean over runs).
+CONVEX_TABLE = {
+    "a9a": {"SGD": -3.5, "DIANA": -2.7, "MCM": -2.7, "Dore": -1.8},
+    "phishing": {"SGD": -3.7, "DIANA": -3.5, "MCM": -3.4, "Dore": -2.7},
+    "w8a": {"SGD": -3.5, "DIANA": -3.0, "MCM": -2.5, "Dore": -1.75},
+}
+CONVEX_BATCH = {"a9a": 50, "phishing": 50, "w8a": 8}
+#: The tolerance on a cell of the convex table (log10 units).
+CONVEX_TOL = 0.2
+#: The slide "More experiments, non convex": accuracy (%) and train loss after 300 epochs.
+NONCONVEX_TABLE = {
+    "MNIST": {"accuracy": {"SGD": 99.0, "DIANA": 98.9, "MCM": 98.8, "Artemis": 97.9, "Dore": 97.9},
+              "train_loss": {"SGD": 0.025, "DIANA": 0.034, "MCM": 0.033, "Artemis": 0.075, "Dore": 0.072}},
+    "Fashion-MNIST": {"accuracy": {"SGD": 92.4, "DIANA": 92.4, "MCM": 90.6, "Artemis": 86.7, "Dore": 87.9},
+                      "train_loss": {"SGD": 0.093, "DIANA": 0.141, "MCM": 0.209, "Artemis": 0.332, "Dore": 0.300}},
+    "EMNIST (heterogeneous)": {"accuracy": {"SGD": 99.0, "DIANA": 98.9, "MCM": 98.9, "Artemis": 98.3, "Dore": 98.5},
+                               "train_loss": {"SGD": 0.026, "DIANA": 0.031, "MCM": 0.030, "Artemis": 0.052,
+                                              "Dore": 0.048}},
+    "CIFAR-10": {"accuracy": {"SGD": 69.1, "DIANA": 64.0, "MCM": 63.5, "Artemis": 54.8, "Dore": 56.3},
+                 "train_loss": {"SGD": 0.909, "DIANA": 1.047, "MCM": 1.096, "Artemis": 1.342, "Dore": 1.292}},
+}
+NONCONVEX_SETTING = {"MNIST": "CNN, d = 2e4, 2-bit quantization with the l2 norm",
+                     "Fashion-MNIST": "FashionSimpleNet, d = 4e5, 2-bit quantization with the l2 norm",
+                     "EMNIST (heterogeneous)": "CNN, d = 2e4, 2-bit quantization with the l2 norm",
+                     "CIFAR-10": "LeNet, d = 62e3, 2-bit quantization with the inf norm"}
+DIAGNOSIS = "the diagnosis beside the convex table in the MCM chapter (book/mcm/index.md)"
+GAP_CAUSE = {
+    "phishing": "neither the authors' code nor their notebook reaches the table's phishing values, run here on the "
+                "same data (../shared/notes/mcm-convex-setting.md); see " + DIAGNOSIS,
+    "w8a": "the authors' F* lies 1.8e-3 above the optimum on w8a and their code's default w8a batch is 12, not the "
+           "table's 8 (../shared/notes/mcm-convex-setting.md); see " + DIAGNOSIS,
+}
+QUANTUM_MISSING = ("data: KDD Cup 2004 quantum and UCI superconduct are not in the data folder (no network here)")
+NO_FULL_RUN = "compute: no full-mode run of {fig} is stored (its code is being changed this session; the lead reruns it)"
+
+
+def _table_row(ds):
+    def measure(r):
+        row = (r.get(ds) or {}).get("rows")
+        if not row:
+            return None
+        std = max(v["std"] for v in row.values())
+        return Measured({a: v["final"] for a, v in row.items()},
+                        note=f"{r[ds]['runs']} runs, {r[ds]['epochs']} epochs, batch {r[ds]['setting']['batch']}; "
+                             f"largest std over runs {std:.2f}; F* from Newton's method")
+    return measure
+
+
+def _missing_nonconvex(ds):
+    if ds == "MNIST":
+        return ("compute: the MNIST CNN (figure mcm-mnist-cnn) is being built this session; no stored full-mode run yet")
+    if ds == "CIFAR-10":
+        return "data: CIFAR-10 is not in the data folder; compute: LeNet over 300 epochs on CPU"
+    return f"data: {ds} is not in the data folder (no network here)"
+
+
+TARGETS = [
+    *[Target(f"mcm.convex-table.{ds}", PAPER, "slide 'More experiments (convex)', row " + ds,
+             f"log10 excess loss after 450 epochs on {ds} (b = {CONVEX_BATCH[ds]}): SGD, DIANA, MCM, Dore",
+             CONVEX_TABLE[ds],
+             f"{ds}, b = {CONVEX_BATCH[ds]}, 450 epochs; the rest from the authors' code "
+             "(../shared/notes/mcm-convex-setting.md): N = 20 t-SNE clusters, gamma = 1/L (Frobenius L), s = 1 QSGD",
+             f"the same, 5 runs, mean of log10(F - F*) at epoch 450, F* from Newton's method",
+             Tolerance("abs", CONVEX_TOL, "the slide prints one decimal (0.05 of rounding), our 5-run std is at most "
+                                          "0.18 (w8a) and the slide's own runs were unseeded"),
+             figure="mcm-convex-table", measure=_table_row(ds), gap_cause=GAP_CAUSE.get(ds), unit="log10",
+             discussed=DIAGNOSIS if ds != "a9a" else None)
+      for ds in ("a9a", "phishing", "w8a")],
+    *[Target(f"mcm.nonconvex-table.{ds.split()[0].lower()}", PAPER, "slide 'More experiments, non convex', column " + ds,
+             f"accuracy and train loss after 300 epochs on {ds}: SGD, DIANA, MCM, Artemis, Dore",
+             NONCONVEX_TABLE[ds], f"{ds}, {NONCONVEX_SETTING[ds]}, 300 epochs", "none",
+             Tolerance("abs", 1.0, "one accuracy point (the slide gives no spread)"),
+             missing=_missing_nonconvex(ds), unit="%")
+      for ds in NONCONVEX_TABLE],
+    Target("mcm.quantum.iterations-bits", PAPER, "slide 'Experiments': quantum with b = 400, gamma = 1/L (LSR), "
+                                                 "panels (a) iterations, (b) bits",
+           "convergence of SGD, DIANA, Artemis, Dore, MCM, Rand-MCM on quantum, in iterations and bits (no numbers "
+           "printed)", True, "quantum, least-squares regression, b = 400, gamma = 1/L", "none",
+           Tolerance("holds", 0, "a figure: only its ordering could be compared"), missing=QUANTUM_MISSING),
+    Target("mcm.more-experiments.quantum-superconduct", PAPER,
+           "slide 'More experiments', quantum and superconduct panels (a)-(d)",
+           "quantum and superconduct, in iterations and in bits (no numbers printed)", True,
+           "quantum, superconduct", "none", Tolerance("holds", 0, "a figure"), missing=QUANTUM_MISSING),
+    Target("mcm.more-experiments.toy-lsr", PAPER, "slide 'More experiments', panels (a) sigma^2 != 0, "
+                                                  "gamma = 1/(L sqrt k), and (b) sigma^2 = 0, gamma = 1/L",
+           "toy least squares with and without noise: MCM converges like DIANA (with noise) and linearly (without)",
+           True, "the authors' synthetic generator (no numbers printed)", "the same generator (mcm-least-squares)",
+           Tolerance("holds", 0, "a figure: the ordering of the final losses"),
+           missing=NO_FULL_RUN.format(fig="mcm-least-squares")),
+    Target("mcm.more-experiments.nn-panels", PAPER, "slide 'More experiments', panels (c) MNIST CNN, (d) CIFAR-10 "
+                                                    "LeNet",
+           "convergence on neural networks (no numbers printed)", True, "MNIST CNN; CIFAR-10 LeNet", "none",
+           Tolerance("holds", 0, "a figure"),
+           missing="compute: the MNIST CNN (figure mcm-mnist-cnn) is being built this session, no stored full-mode run; "
+                   "data: CIFAR-10 is not in the data folder"),
+    Target("mcm.rand-mcm.single-memory", PAPER, "slide 'Experiments: Randomization + single memory'",
+           "Rand-MCM with partial participation and a single memory (s = 2) converges like MCM", True,
+           "quantum, s = 2", "a9a in the convex table's setting, s = 2 (quantum unavailable)",
+           Tolerance("holds", 0, "a figure: the ordering of the final losses"),
+           missing=NO_FULL_RUN.format(fig="mcm-rand-mcm") + "; " + QUANTUM_MISSING.split(":", 1)[0]
+           + ": quantum is not in the data folder (a9a would be a substitute)"),
+    Target("mcm.summary.limit-variance", PAPER, "slide 'Conclusion': MCM 'reduces (nearly cancels) the impact of "
+                                                "downlink compression'; the limit-variance slide",
+           "MCM's plateau over DIANA's tends to 1 as gamma -> 0 (Artemis's stays near 1 + omega_down)", True,
+           "theory (no experiment printed)", "noisy least squares, constant steps (mcm-limit-variance)",
+           Tolerance("holds", 0, "measured plateau ratios"),
+           missing=NO_FULL_RUN.format(fig="mcm-limit-variance")),
+]
