@@ -279,109 +279,181 @@ def _positive_finite(name: str, value: Any) -> float | None:
 def run(algorithm: Algorithm, problem, iterations: int, *, xp: Backend = NUMPY, seed: int | None = None,
         csv_path: str | Path | None = None, progress: bool = False, stop_dist: float | None = None,
         record_every: int = 1, extra_meta: dict | None = None, resume: bool | None = None,
-        diverge_factor: float | None = DIVERGENCE_FACTOR) -> History:
+        diverge_factor: float | None = DIVERGENCE_FACTOR, grad_norm: bool = True) -> History:
     """Run ``iterations`` steps (or until ``||x - x*|| <= stop_dist``) and return the History.
 
     ``seed`` defaults to :func:`seed_from_names` of the algorithm and problem names. ``csv_path``:
     where the rows and the sidecar go (see the module docstring for the files and statuses).
     ``resume`` (default: the enclosing :func:`session`'s, else False) reuses a finished run recorded
     at ``csv_path`` with the same commit, parameters and seed. ``diverge_factor``: see "diverged"
-    above (None: no divergence test). The returned History's ``meta["status"]`` is the run's status.
+    above (None: no divergence test). ``grad_norm=False`` skips ``||grad f(x)||`` (recorded as NaN):
+    for figures that do not plot it. The returned History's ``meta["status"]`` is the run's status.
+    Many runs on one problem advance together with :func:`reference_impl.batched.run_batch` (the same
+    bookkeeping, :class:`RunTracker`, one matrix product for their recorded losses).
     """
-    iterations = _positive_int("iterations", iterations)
-    record_every = _positive_int("record_every", record_every)
-    stop_dist = _nonneg_finite("stop_dist", stop_dist)
-    diverge_factor = _positive_finite("diverge_factor", diverge_factor)
     ctx = _SESSION.get()
-    seed = seed_from_names(algorithm.name, problem.name) if seed is None else _check_seed(seed)
-    resume = (ctx.resume if ctx else False) if resume is None else bool(resume)
-    x_star, f_star = np.asarray(problem.x_star, dtype=float), float(problem.f_star)
-    meta = dict(algorithm=algorithm.name, params={k: _jsonable(v) for k, v in algorithm.params.items()},
-                problem=problem.name, N=problem.N, d=problem.d, L=float(problem.L), mu=float(problem.mu),
-                iterations=iterations, seed=seed, backend=xp.name, device=device_description(xp),
-                commit=(ctx.commit if ctx and ctx.commit else git_commit()), record_every=record_every,
-                stop_dist=stop_dist, diverge_factor=diverge_factor, **_jsonable_dict(extra_meta or {}))
-    meta["problem_digest"] = _problem_digest(x_star, f_star, problem)
-    meta["run_key"] = _run_key(meta)
-    if csv_path is not None and resume:
-        hist = _reuse(Path(csv_path), meta)
-        if hist is not None:
-            _log(ctx, csv_path, hist.meta, reused=True)
-            return hist
+    r = RunTracker(algorithm, problem, iterations, xp=xp, seed=seed, csv_path=csv_path, stop_dist=stop_dist,
+                   record_every=record_every, extra_meta=extra_meta, resume=resume,
+                   diverge_factor=diverge_factor, grad_norm=grad_norm)
+    if r.reused is not None:
+        return r.reused
     show = (ctx.progress if ctx and ctx.progress is not None else progress)
-    rec = _Recorder(csv_path, meta)
-    rows = rec.rows
-    cum_up = cum_down = 0
-    status, stop_reason = COMPLETED, "iterations"
-    start = time.perf_counter()
-    bar = _progress(iterations, str(meta.get("label") or (Path(csv_path).stem if csv_path else algorithm.name)), show)
+    bar = _progress(r.iterations, r.label, show)
     try:
         with terminate_as_exception():
-            rng = np.random.default_rng(seed)
-            limit = None
-            if diverge_factor is not None:
-                try:
-                    r0 = float(np.linalg.norm(np.asarray(problem.x0(NUMPY), dtype=float) - x_star))
-                except Exception:  # a problem without x0: the first record's distance
-                    r0 = None
-                limit = None if r0 is None or not math.isfinite(r0) else diverge_factor * (r0 if r0 > 0 else 1.0)
-            state = algorithm.init(problem, xp)
-            for k in range(1, iterations + 1):
-                state, info = algorithm.step(state, problem, xp, rng)
-                cum_up += int(np.sum(info.uplink_bits))
-                cum_down += int(info.downlink_bits)
-                if k % record_every and k != iterations:
+            r.start()
+            for k in range(1, r.iterations + 1):
+                info = r.advance()
+                if not r.records_at(k):
                     continue
                 x = np.asarray(xp.to_numpy(info.x), dtype=float)
-                dist = float(np.linalg.norm(x - x_star))
-                row = (k, float(problem.loss(NUMPY, x)) - f_star, dist,
-                       float(np.linalg.norm(problem.grad(NUMPY, x))), int(np.sum(info.uplink_bits)),
-                       int(info.downlink_bits), int(np.sum(info.uploads)), int(info.overflow), cum_up, cum_down)
-                rec.write(row)
-                bar.update(min(record_every, k - (rows[-2][0] if len(rows) > 1 else 0)))
-                # x* is finite, so a finite distance means a finite iterate
-                if not (math.isfinite(dist) and math.isfinite(row[1]) and math.isfinite(row[3])):
-                    status, stop_reason = NON_FINITE, "non-finite"
-                    warnings.warn(f"{algorithm.name} on {problem.name}: non-finite value at iteration {k} "
-                                  f"(loss gap {row[1]}, ||x - x*|| {dist}, ||grad|| {row[3]}); run stopped, "
-                                  f"status non-finite" + (f" ({csv_path})" if csv_path else ""),
-                                  NonFiniteWarning, stacklevel=2)
+                before = r.last_k
+                if not r.record(k, x, float(problem.loss(NUMPY, x)) - r.f_star):
                     break
-                if limit is None and diverge_factor is not None:
-                    limit = diverge_factor * (dist if dist > 0 else 1.0)
-                elif limit is not None and dist > limit:
-                    status, stop_reason = DIVERGED, "diverged"
-                    warnings.warn(f"{algorithm.name} on {problem.name}: diverged at iteration {k} "
-                                  f"(||x - x*|| = {dist:.3g} > {diverge_factor:g} ||x_0 - x*||); run stopped, "
-                                  f"status diverged" + (f" ({csv_path})" if csv_path else ""),
-                                  DivergedWarning, stacklevel=2)
-                    break
-                if stop_dist is not None and dist <= stop_dist:
-                    stop_reason = "stop_dist"
-                    break
-    except KeyboardInterrupt:
-        status, stop_reason = INTERRUPTED, "SIGINT"
-        raise
-    except Terminated as exc:
-        status, stop_reason = INTERRUPTED, signal.Signals(exc.signum).name
-        raise
+                bar.update(k - before)
     except BaseException as exc:
-        status, stop_reason = FAILED, f"{type(exc).__name__}: {exc}"
+        r.fail(exc)
         raise
     finally:
         with _signals_deferred():       # a second Ctrl-C / SIGTERM waits until the files are written
             bar.close()
-            meta["wall_time_s"] = time.perf_counter() - start
-            meta["completed_iterations"] = rows[-1][0] if rows else 0
-            meta["status"] = status
-            meta["stop_reason"] = stop_reason
-            if status == INTERRUPTED:
-                meta["signal"] = stop_reason
-            if status == FAILED:
-                meta["error"] = stop_reason
-            rec.close(meta)
-            _log(ctx, csv_path, meta, reused=False)
-    return _history(rows, meta)
+            r.close()
+    return r.history()
+
+
+class RunTracker:
+    """The bookkeeping of one run: its meta (seed, parameters, commit, key), its rows (CSV + sidecar
+    through :class:`_Recorder`), cumulative bits, explicit state and random generator, and its
+    status with the checks of the module docstring. :func:`run` drives one; ``run_batch`` many."""
+
+    def __init__(self, algorithm: Algorithm, problem, iterations: int, *, xp: Backend = NUMPY,
+                 seed: int | None = None, csv_path=None, stop_dist=None, record_every: int = 1,
+                 extra_meta: dict | None = None, resume: bool | None = None,
+                 diverge_factor: float | None = DIVERGENCE_FACTOR, grad_norm: bool = True) -> None:
+        self.iterations = _positive_int("iterations", iterations)
+        self.record_every = _positive_int("record_every", record_every)
+        self.stop_dist = _nonneg_finite("stop_dist", stop_dist)
+        self.diverge_factor = _positive_finite("diverge_factor", diverge_factor)
+        if not isinstance(grad_norm, bool):
+            raise ValueError(f"grad_norm must be True or False, got {grad_norm!r}")
+        self.ctx = ctx = _SESSION.get()
+        seed = seed_from_names(algorithm.name, problem.name) if seed is None else _check_seed(seed)
+        resume = (ctx.resume if ctx else False) if resume is None else bool(resume)
+        self.algorithm, self.problem, self.xp, self.seed = algorithm, problem, xp, seed
+        self.csv_path, self.grad_norm = csv_path, grad_norm
+        self.x_star, self.f_star = np.asarray(problem.x_star, dtype=float), float(problem.f_star)
+        meta = dict(algorithm=algorithm.name, params={k: _jsonable(v) for k, v in algorithm.params.items()},
+                    problem=problem.name, N=problem.N, d=problem.d, L=float(problem.L), mu=float(problem.mu),
+                    iterations=self.iterations, seed=seed, backend=xp.name, device=device_description(xp),
+                    commit=(ctx.commit if ctx and ctx.commit else git_commit()), record_every=self.record_every,
+                    stop_dist=self.stop_dist, diverge_factor=self.diverge_factor,
+                    **({} if grad_norm else dict(grad_norm=False)), **_jsonable_dict(extra_meta or {}))
+        meta["problem_digest"] = _problem_digest(self.x_star, self.f_star, problem)
+        meta["run_key"] = _run_key(meta)
+        self.meta = meta
+        self.label = str(meta.get("label") or (Path(csv_path).stem if csv_path else algorithm.name))
+        self.reused = None
+        if csv_path is not None and resume:
+            self.reused = _reuse(Path(csv_path), meta)
+            if self.reused is not None:
+                _log(ctx, csv_path, self.reused.meta, reused=True)
+        self.rec = None
+        self.status, self.stop_reason = COMPLETED, "iterations"
+        self.cum_up = self.cum_down = 0
+        self.done = False
+
+    @property
+    def rows(self):
+        return self.rec.rows
+
+    @property
+    def last_k(self) -> int:
+        return self.rec.rows[-1][0] if self.rec and self.rec.rows else 0
+
+    def start(self) -> None:
+        """Open the files, draw nothing yet: the generator, the divergence limit and the initial state."""
+        self.rec = _Recorder(self.csv_path, self.meta)
+        self.t0 = time.perf_counter()
+        self.rng = np.random.default_rng(self.seed)
+        self.limit = None
+        if self.diverge_factor is not None:
+            try:
+                r0 = float(np.linalg.norm(np.asarray(self.problem.x0(NUMPY), dtype=float) - self.x_star))
+            except Exception:  # a problem without x0: the first record's distance
+                r0 = None
+            self.limit = (None if r0 is None or not math.isfinite(r0)
+                          else self.diverge_factor * (r0 if r0 > 0 else 1.0))
+        self.state = self.algorithm.init(self.problem, self.xp)
+
+    def advance(self):
+        """One step of the algorithm; returns its StepInfo (bits summed into the totals)."""
+        self.state, info = self.algorithm.step(self.state, self.problem, self.xp, self.rng)
+        self.info = info
+        self.cum_up += int(np.sum(info.uplink_bits))
+        self.cum_down += int(info.downlink_bits)
+        return info
+
+    def records_at(self, k: int) -> bool:
+        return k % self.record_every == 0 or k == self.iterations
+
+    def record(self, k: int, x: np.ndarray, loss_gap: float) -> bool:
+        """Write the row of iteration k (``x``: the iterate on the host) and judge it; False: the run
+        stops here (non-finite, diverged, or ``stop_dist`` reached)."""
+        info, name, where = self.info, self.algorithm.name, self.problem.name
+        dist = float(np.linalg.norm(x - self.x_star))
+        gnorm = float(np.linalg.norm(self.problem.grad(NUMPY, x))) if self.grad_norm else math.nan
+        row = (k, float(loss_gap), dist, gnorm, int(np.sum(info.uplink_bits)), int(info.downlink_bits),
+               int(np.sum(info.uploads)), int(info.overflow), self.cum_up, self.cum_down)
+        self.rec.write(row)
+        path = f" ({self.csv_path})" if self.csv_path else ""
+        # x* is finite, so a finite distance means a finite iterate
+        if not (math.isfinite(dist) and math.isfinite(row[1]) and (math.isfinite(gnorm) or not self.grad_norm)):
+            self.status, self.stop_reason = NON_FINITE, "non-finite"
+            warnings.warn(f"{name} on {where}: non-finite value at iteration {k} (loss gap {row[1]}, "
+                          f"||x - x*|| {dist}, ||grad|| {gnorm}); run stopped, status non-finite{path}",
+                          NonFiniteWarning, stacklevel=3)
+            return False
+        if self.limit is None and self.diverge_factor is not None:
+            self.limit = self.diverge_factor * (dist if dist > 0 else 1.0)
+        elif self.limit is not None and dist > self.limit:
+            self.status, self.stop_reason = DIVERGED, "diverged"
+            warnings.warn(f"{name} on {where}: diverged at iteration {k} (||x - x*|| = {dist:.3g} > "
+                          f"{self.diverge_factor:g} ||x_0 - x*||); run stopped, status diverged{path}",
+                          DivergedWarning, stacklevel=3)
+            return False
+        if self.stop_dist is not None and dist <= self.stop_dist:
+            self.stop_reason = "stop_dist"
+            return False
+        return True
+
+    def fail(self, exc: BaseException) -> None:
+        """The status of a run that an exception stopped (interrupted by a signal, or failed)."""
+        if isinstance(exc, KeyboardInterrupt):
+            self.status, self.stop_reason = INTERRUPTED, "SIGINT"
+        elif isinstance(exc, Terminated):
+            self.status, self.stop_reason = INTERRUPTED, signal.Signals(exc.signum).name
+        else:
+            self.status, self.stop_reason = FAILED, f"{type(exc).__name__}: {exc}"
+
+    def close(self) -> None:
+        """Final files (CSV renamed, sidecar) and the session's record; once."""
+        if self.done or self.rec is None:
+            return
+        self.done = True
+        meta = self.meta
+        meta["wall_time_s"] = time.perf_counter() - self.t0 if hasattr(self, "t0") else 0.0
+        meta["completed_iterations"] = self.last_k
+        meta["status"] = self.status
+        meta["stop_reason"] = self.stop_reason
+        if self.status == INTERRUPTED:
+            meta["signal"] = self.stop_reason
+        if self.status == FAILED:
+            meta["error"] = self.stop_reason
+        self.rec.close(meta)
+        _log(self.ctx, self.csv_path, meta, reused=False)
+
+    def history(self) -> History:
+        return self.reused if self.reused is not None else _history(self.rec.rows, self.meta)
 
 
 def _history(rows, meta) -> History:
@@ -506,7 +578,7 @@ def _sha256(path: Path) -> str:
 # Resume: reuse a finished run
 # ---------------------------------------------------------------------------------------------
 _KEY_FIELDS = ("algorithm", "params", "problem", "problem_digest", "N", "d", "L", "mu", "iterations", "seed",
-               "backend", "record_every", "stop_dist", "diverge_factor")
+               "backend", "record_every", "stop_dist", "diverge_factor", "grad_norm")
 
 
 def _run_key(meta: dict) -> str:

@@ -35,12 +35,12 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import scipy.linalg
-import scipy.special
 
 from reference_impl.algorithms.base import Algorithm
 from reference_impl.backends import NUMPY
-from reference_impl.problems import LeastSquaresProblem, LogisticProblem, split_rows
-from reference_impl.runner import run, seed_from_names
+from reference_impl.problems import LeastSquaresProblem, LogisticProblem, RowDesign, split_rows
+from reference_impl.batched import Job, run_batch
+from reference_impl.runner import seed_from_names
 from reproductions.figures import Figure
 
 PAPER = "mcm"
@@ -197,156 +197,31 @@ def spectral_L(features: Sequence[np.ndarray]) -> dict:
     return dict(mean=float(np.mean(per)), max=float(np.max(per)), F=float(np.linalg.eigvalsh(avg)[-1]))
 
 
-class _Design:
-    """The stacked data of F = (1/N) sum_i f_i as one logistic design: rows ``a_j``, labels ``y_j`` and
-    row weights ``1/(N n_i)``, applied either densely (``A``) or factored as ``A = P T`` with a sparse
-    ``P`` (the raw LIBSVM rows with a column of ones) and the dense standardisation map ``T``, which
-    makes a Hessian ``T^T (P^T D P) T`` cheap for the sparse LIBSVM sets."""
-
-    def __init__(self, y, wts, A=None, P=None, T=None) -> None:
-        self.y, self.wts, self.A, self.P, self.T = y, wts, A, P, T
-
-    def matvec(self, x):
-        return self.A @ x if self.A is not None else self.P @ (self.T @ x)
-
-    def rmatvec(self, r):
-        return self.A.T @ r if self.A is not None else self.T.T @ (self.P.T @ r)
-
-    def gram(self, c):
-        """``sum_j c_j a_j a_j^T``."""
-        if self.A is not None:
-            return (self.A * c[:, None]).T @ self.A
-        PtDP = self.P.T @ self.P.multiply(c[:, None]).tocsr()
-        M = np.asarray(PtDP.todense())
-        return self.T.T @ M @ self.T
-
-    def value_grad(self, x):
-        z = self.y * self.matvec(x)
-        loss = float(self.wts @ np.logaddexp(0.0, -z))
-        s = scipy.special.expit(-z)
-        return loss, self.rmatvec(-self.wts * self.y * s), s
-
-
-def _dense_design(problem) -> _Design:
-    """All rows of a padded problem stacked, with the weight ``1/(N n_i)`` of each row."""
-    A = np.concatenate([problem.F[i, : n] for i, n in enumerate(problem.sizes)])
-    y = np.concatenate([problem.t[i, : n] for i, n in enumerate(problem.sizes)])
-    w = np.concatenate([np.full(n, 1.0 / (problem.N * n)) for n in problem.sizes])
-    return _Design(y, w, A=A)
-
-
-def _factored_design(X_sparse, y, worker_indices) -> _Design:
-    """The design of :func:`~reference_impl.data.standardize_with_bias` data, factored through the sparse X.
-
-    ``[1, (X - 1 m^T) S^{-1}] = [1, X] T`` with ``T = [[1, -m^T S^{-1}], [0, S^{-1}]]`` (constant
-    columns: ``S^{-1} = 0``), m and S the column means and population standard deviations.
-    """
-    import scipy.sparse as sp
-
-    X = sp.csr_matrix(X_sparse, dtype=np.float64)
-    n, d = X.shape
-    mean = np.asarray(X.mean(axis=0)).ravel()
-    var = np.asarray(X.multiply(X).mean(axis=0)).ravel() - mean**2
-    const = (X.max(axis=0).toarray().ravel() == X.min(axis=0).toarray().ravel())
-    inv = np.where(const, 0.0, 1.0 / np.sqrt(np.maximum(var, 1e-300)))
-    T = np.zeros((d + 1, d + 1))
-    T[0, 0] = 1.0
-    T[0, 1:] = -mean * inv
-    T[1:, 1:] = np.diag(inv)
-    order = np.concatenate(worker_indices)
-    P = sp.hstack([sp.csr_matrix(np.ones((n, 1))), X]).tocsr()[order]
-    N = len(worker_indices)
-    w = np.concatenate([np.full(len(i), 1.0 / (N * len(i))) for i in worker_indices])
-    return _Design(np.asarray(y, float)[order], w, P=P, T=T)
-
-
-@single_threaded_blas
 def newton_optimum(problem: LogisticProblem, tol: float = 1e-12, max_iter: int = 200,
-                   design: _Design | None = None) -> dict:
-    """F* of the (unregularised) logistic problem by damped Newton's method, to ``||grad F|| <= tol``.
-
-    Two things make the plain Newton iteration fail here. (1) The data matrix has exact
-    collinearities (standardised one-hot groups against the bias column, all-zero constant columns),
-    so the Hessian is singular everywhere: we work in the row space of the data (eigenvectors of the
-    Gram matrix above ``1e-8`` of its largest eigenvalue; on a9a, phishing and w8a the exact
-    collinearities sit below ``3e-13`` and the data's genuine directions above ``4e-4``), where the
-    gradient always lies.
-    (2) On a9a, phishing and w8a some directions are (quasi-)separable: F keeps decreasing along them
-    and its infimum F* is not attained (the Hessian's smallest eigenvalue there decays like the
-    gradient, by a factor ~e per Newton step). F* is still well defined and Newton's iterates approach
-    it; we stop at gradient norm ``tol``, where F is within about ``tol`` of F* along those directions.
-    A backtracking line search (Armijo on F, or a halved gradient norm once F's decrease is below its
-    rounding; never an increase of F) keeps the steps safe; curvatures below the eigen-solver's
-    resolution are clamped there. If no step decreases F any more (the double-precision floor) the
-    method stops, accepting a gradient norm up to ``10 tol``, else raises. BLAS runs on one thread
-    (:func:`single_threaded_blas`), so the result does not depend on the machine's core count.
-    Values and gradients use the problem's own (dense) rows; the Hessians may come from ``design``,
-    a factored design of the same data with its rows in the same order (:func:`convex_setting`
-    passes one: much cheaper Hessians for the sparse LIBSVM sets).
-
-    Returns ``x``, ``f_star`` (= F(x) evaluated with the problem's own loss), ``grad_norm`` (of
-    ``problem.grad``, the objective the runner records), ``iterations``, ``row_rank`` (the rank of
-    the data), ``min_curvature`` (the Hessian's smallest eigenvalue in the row space at the end: ~0
-    when the infimum is not attained) and ``x_norm``.
-    """
-    return _newton(problem, tol, max_iter, design)
-
-
-def _newton(problem, tol, max_iter, design) -> dict:
-    dense = _dense_design(problem)
-    curv = dense if design is None else design           # Hessians (and the row space) from here
-    if curv.wts.shape != dense.wts.shape or not np.array_equal(curv.y, dense.y):
-        raise ValueError("design must hold the problem's rows in the problem's order")
-    lam, U = np.linalg.eigh(curv.gram(np.ones_like(curv.wts)))
-    V = U[:, lam > 1e-8 * lam[-1]]                       # (d, r) basis of the row space
-    x = np.zeros(problem.d)
-    f, g, s = dense.value_grad(x)
-    lam_min = float("nan")
-    it = 0
-    while np.linalg.norm(g) > tol:
-        if it == max_iter:
-            raise RuntimeError(f"Newton's method did not reach ||grad F|| <= {tol} in {max_iter} steps "
-                               f"(last {np.linalg.norm(g):.3g})")
-        it += 1
-        H = V.T @ curv.gram(curv.wts * s * (1 - s)) @ V
-        mu, W = np.linalg.eigh(H)
-        lam_min = float(mu[0])
-        # curvatures below the eigen-solver's resolution (eps * largest) are not trusted: clamped there
-        step = V @ (W @ ((W.T @ (V.T @ g)) / np.maximum(mu, 4e-16 * mu[-1])))
-        t, accepted = 1.0, False
-        while t >= 1e-10:
-            f_new, g_new, s_new = dense.value_grad(x - t * step)
-            if f_new <= f - 1e-4 * t * float(g @ step) or (
-                    f_new <= f + 4e-16 * abs(f) and np.linalg.norm(g_new) < 0.5 * np.linalg.norm(g)):
-                accepted = True
-                break
-            t /= 2
-        if not accepted:      # no decrease left at double precision: the gradient floor is reached
-            if np.linalg.norm(g) <= 10 * tol:
-                break
-            raise RuntimeError(f"Newton's method stalled at ||grad F|| = {np.linalg.norm(g):.3g} > 10 tol "
-                               f"(tol = {tol})")
-        x, f, g, s = x - t * step, f_new, g_new, s_new
-    grad_norm = float(np.linalg.norm(problem.grad(NUMPY, x)))
-    return dict(x=x, f_star=float(problem.loss(NUMPY, x)), grad_norm=grad_norm, iterations=it,
-                row_rank=int(V.shape[1]), min_curvature=lam_min, x_norm=float(np.linalg.norm(x)))
+                   design: RowDesign | None = None) -> dict:
+    """F* of the (unregularised) logistic problem: the problems' one optimum solver,
+    :meth:`LogisticProblem.optimum <reference_impl.problems.LogisticProblem.optimum>` (damped Newton in
+    the data's row space to ``||grad F|| <= tol``; see :func:`reference_impl.problems.row_space_newton`
+    for why the plain iteration fails on these data sets). ``design``: the factored design of the same
+    rows (:meth:`RowDesign.standardized`), much cheaper Hessians for the sparse LIBSVM sets."""
+    return problem.optimum(tol, max_iter, design)
 
 
 @single_threaded_blas
 def gd_optimum_gap(problem: LogisticProblem, f_star: float, iterations: int,
-                   design: _Design | None = None) -> dict:
+                   design: RowDesign | None = None) -> dict:
     """``F(w_K) - F*`` after K steps of full-batch gradient descent from 0 with ``gamma = 1/L_F``.
 
     The authors took F* from such a long gradient descent; this says how far that value is from the
     Newton F* (it is an upper bound on F*, so the gap is >= 0 up to rounding). ``L_F`` is the
     smoothness constant of F (largest eigenvalue of ``sum_j w_j a_j a_j^T / 4``).
     """
-    design = _dense_design(problem) if design is None else design
+    design = problem.design if design is None else design
     L_F = float(np.linalg.eigvalsh(design.gram(design.wts / 4))[-1])
     x = np.zeros(problem.d)
     for _ in range(iterations):
-        x = x - design.value_grad(x)[1] / L_F
-    f = design.value_grad(x)[0]
+        x = x - design.logistic_value_grad(x)[1] / L_F
+    f = design.logistic_value_grad(x)[0]
     return dict(iterations=iterations, gamma=1 / L_F, f_gd=f, gap=f - f_star)
 
 
@@ -415,7 +290,7 @@ def convex_setting(dataset: str) -> ConvexSetting:
     X_sparse, y = load_libsvm(dataset, dense=False)
     idx = heterogeneous_worker_indices(dataset)
     features = [problem.F[i, : n] for i, n in enumerate(problem.sizes)]
-    newton = newton_optimum(problem, design=_factored_design(X_sparse, y, idx))
+    newton = newton_optimum(problem, design=RowDesign.standardized(X_sparse, y, idx))
     problem.__dict__["x_star"] = newton["x"]          # the cached optimum the runner measures against
     problem.__dict__["f_star"] = newton["f_star"]
     L_fro = frobenius_L(features)
@@ -442,20 +317,26 @@ def run_algorithms(problem, algorithms: Mapping[str, Algorithm], iterations: int
     k = 0 (gap ``F(w_0) - F*``, no bits). ``bits`` = uplink (summed over workers) + downlink (as the
     algorithm counts it: MCM's broadcast once, Rand-MCM's N messages each). A diverged run (non-finite
     iterate, where the runner stops) is padded with ``inf``. Per-run CSVs (with their JSON sidecars:
-    seed, parameters, commit, device, wall time) go to ``out_dir/<tag>/<label>_run<r>.csv``.
+    seed, parameters, commit, device, wall time) go to ``out_dir/<tag>/<label>_run<r>.csv``. Every run
+    of every algorithm advances together (:func:`reference_impl.batched.run_batch`: the same trajectories
+    as separate runs, F recorded for all with one matrix product; a run's ``wall_time_s`` is then the
+    batch's); ``||grad F||`` is not recorded (no figure of 004 plots it).
     """
     gap0 = float(problem.loss(NUMPY, problem.x0(NUMPY))) - float(problem.f_star)
     ks = np.unique(np.r_[np.arange(record_every, iterations + 1, record_every), iterations])
+    jobs = [Job(algo, seed_from_names(PAPER, tag, label, r),
+                Path(out_dir) / tag / f"{_slug(label)}_run{r}.csv" if out_dir else None, dict(label=label, run=r))
+            for label, algo in algorithms.items() for r in range(runs)]
+    hists = iter(run_batch(jobs, problem, iterations, record_every=record_every, progress=progress,
+                           grad_norm=False))
     results = {}
-    for label, algo in algorithms.items():
+    for label in algorithms:
         gaps = np.full((runs, ks.size + 1), np.inf)
         up_bits = np.zeros((runs, ks.size + 1))
         down_bits = np.zeros((runs, ks.size + 1))
         wall = []
         for r in range(runs):
-            path = Path(out_dir) / tag / f"{_slug(label)}_run{r}.csv" if out_dir else None
-            hist = run(algo, problem, iterations, seed=seed_from_names(PAPER, tag, label, r), csv_path=path,
-                       record_every=record_every, progress=progress, extra_meta=dict(label=label, run=r))
+            hist = next(hists)
             n = len(hist["k"])
             gaps[r, 0] = gap0
             gaps[r, 1: n + 1] = np.where(np.isfinite(hist["loss_gap"]), hist["loss_gap"], np.inf)
@@ -505,7 +386,7 @@ def convex_table(datasets: Sequence[str] = DATASETS, algorithms: Sequence[str] =
                               std=float(np.std(final, ddof=1)) if runs > 1 else 0.0,
                               paper=PAPER_TABLE[ds].get(name), epochs=(r["k"] / st.rounds_per_epoch).tolist(),
                               curve=mean_log10(r["loss_gap"]).tolist(),
-                              bits=r["bits"].mean(axis=0).tolist(), wall_time_s=float(np.sum(r["wall_time_s"])))
+                              bits=r["bits"].mean(axis=0).tolist(), wall_time_s=float(np.max(r["wall_time_s"])))
         out[ds] = dict(setting=st.summary(), epochs=n_epochs, runs=runs, rows=rows)
     return out
 
