@@ -384,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("list", help="list reproducible figures", description="List the figure ids and notebooks.")
     p.set_defaults(func=cmd_list)
+    from reproductions.targets.cli import add_parser as add_targets_parser  # logic in reproductions/targets/cli.py
+
+    add_targets_parser(sub)
     run_epilog = """\
 FIGURE_ID: from `repro list` (e.g. iade-kappa-scaling). The results folder holds one CSV per run with
 a JSON sidecar (seed, parameters, commit, device, wall time, status: completed, diverged, non-finite,

@@ -15,6 +15,11 @@ RATE_TOL = Tolerance("abs", 0.15, "the O~ of Table 1 hides logarithms (ln k in A
                                   "and slope 1/2 apart with margin on four decades of kappa")
 
 
+KAPPA_FULL_FAILS = ("`repro run iade-kappa-scaling --full` stops with an error at kappa = 1e4: AIADE's lattice code "
+                    "exceeds T <= 2^62 at iteration 271 (radius 8e5 against a quantization error 8e-4); the quick run "
+                    "(kappa <= 1e3) is what the notebook shows")
+
+
 def _slope(name):
     def measure(r):
         return (r.get("slope") or {}).get(name)
@@ -57,11 +62,11 @@ TARGETS = [
            "IADE's iterations to a fixed accuracy grow like kappa: log-log slope against kappa", 1.0,
            "L-smooth, mu-strongly convex f, large-memory star network; no experiment printed",
            "quadratics with kappa = 10 .. 1e4, relative accuracy 1e-6 (full mode)", RATE_TOL,
-           figure="iade-kappa-scaling", measure=_slope("IADE"), unit="slope"),
+           figure="iade-kappa-scaling", measure=_slope("IADE"), unit="slope", note=KAPPA_FULL_FAILS),
     Target("iade.table-1.aiade-rate", PAPER, "Table 1, row AIADE (Theorem 4.1)",
            "AIADE's iterations to a fixed accuracy grow like sqrt(kappa): log-log slope against kappa", 0.5,
            "as for IADE", "as for IADE", RATE_TOL, figure="iade-kappa-scaling", measure=_slope("AIADE"),
-           unit="slope"),
+           unit="slope", note=KAPPA_FULL_FAILS),
     Target("iade.table-1.bits-per-communication", PAPER,
            "Table 1 (bits per communication O(d log L)); Section 1.1, second contribution",
            "IADE's quantization costs a constant number of bits per iteration", True,
@@ -80,7 +85,10 @@ TARGETS = [
            "IADE-SGD converges linearly under the weak growth condition, at a rate no slower than c'", True,
            "limited-memory setting, WGC; no experiment printed",
            "interpolating least squares (d = 10, N = 4, 50 rows per worker), 200 Monte Carlo runs, K = 400",
-           Tolerance("holds", 0, "the fitted rate of the Monte Carlo mean must not exceed c' (its standard error is "
-                                 "about 1e-3, far below the margin)"),
-           figure="iade-sgd-wgc", measure=_sgd_linear),
+           Tolerance("holds", 0, "the fitted rate of the Monte Carlo mean must not exceed c' (no slack: the stored "
+                                 "run does not record the fitted rate's Monte Carlo error)"),
+           figure="iade-sgd-wgc", measure=_sgd_linear,
+           gap_cause="cause not established: Theorem 5.2's bound holds at every k of the full run (its mean is 0.0072 "
+                     "against a bound of 0.53 at k = 400, in iade_sgd_mean_sq_dist.csv), but the rate fitted to the tail "
+                     "is about 4e-4 above c' (the quick run is below c'); the rate's Monte Carlo error is not recorded"),
 ]

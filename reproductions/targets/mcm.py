@@ -99,7 +99,7 @@ TARGETS = [
            "toy least squares with and without noise: MCM converges like DIANA (with noise) and linearly (without)",
            True, "the authors' synthetic generator (no numbers printed)", "the same generator (mcm-least-squares)",
            Tolerance("holds", 0, "a figure: the ordering of the final losses"),
-           missing=NO_FULL_RUN.format(fig="mcm-least-squares")),
+           figure="mcm-least-squares", missing=NO_FULL_RUN.format(fig="mcm-least-squares")),
     Target("mcm.more-experiments.nn-panels", PAPER, "slide 'More experiments', panels (c) MNIST CNN, (d) CIFAR-10 "
                                                     "LeNet",
            "convergence on neural networks (no numbers printed)", True, "MNIST CNN; CIFAR-10 LeNet", "none",
@@ -110,12 +110,12 @@ TARGETS = [
            "Rand-MCM with partial participation and a single memory (s = 2) converges like MCM", True,
            "quantum, s = 2", "a9a in the convex table's setting, s = 2 (quantum unavailable)",
            Tolerance("holds", 0, "a figure: the ordering of the final losses"),
-           missing=NO_FULL_RUN.format(fig="mcm-rand-mcm") + "; " + QUANTUM_MISSING.split(":", 1)[0]
+           figure="mcm-rand-mcm", missing=NO_FULL_RUN.format(fig="mcm-rand-mcm") + "; " + QUANTUM_MISSING.split(":", 1)[0]
            + ": quantum is not in the data folder (a9a would be a substitute)"),
     Target("mcm.summary.limit-variance", PAPER, "slide 'Conclusion': MCM 'reduces (nearly cancels) the impact of "
                                                 "downlink compression'; the limit-variance slide",
            "MCM's plateau over DIANA's tends to 1 as gamma -> 0 (Artemis's stays near 1 + omega_down)", True,
            "theory (no experiment printed)", "noisy least squares, constant steps (mcm-limit-variance)",
            Tolerance("holds", 0, "measured plateau ratios"),
-           missing=NO_FULL_RUN.format(fig="mcm-limit-variance")),
+           figure="mcm-limit-variance", missing=NO_FULL_RUN.format(fig="mcm-limit-variance")),
 ]

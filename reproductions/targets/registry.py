@@ -123,6 +123,8 @@ class Target:
     unit: str = ""
     #: Where the chapter discusses it (a page of the book, and a section name), when it does.
     discussed: str | None = None
+    #: A remark shown with the target in every status (e.g. why a full-mode run is not stored).
+    note: str | None = None
 
     def __post_init__(self) -> None:
         if not self.id.startswith(self.paper + "."):
@@ -154,7 +156,7 @@ class Evaluation:
         return dict(id=t.id, paper=t.paper, source=t.source, what=t.what, paper_value=t.paper_value,
                     paper_setting=t.paper_setting, our_setting=t.our_setting, substitute=t.substitute,
                     tolerance=dict(kind=t.tolerance.kind, size=t.tolerance.size, why=t.tolerance.why),
-                    figure=t.figure, unit=t.unit, status=self.status, ours=self.ours, within=self.within,
+                    figure=t.figure, unit=t.unit, remark=t.note, status=self.status, ours=self.ours, within=self.within,
                     deviation=None if self.deviation is None or math.isinf(self.deviation) else self.deviation,
                     cause=self.cause, note=self.note, run=self.run, discussed=t.discussed)
 
@@ -184,7 +186,7 @@ def evaluate(target: Target, root: Path | None = None) -> Evaluation:
         status, cause = REPRODUCED, None
     else:
         status = GAP
-        cause = m.caveat if within else (target.gap_cause or "cause not established")
+        cause = m.caveat if within else (target.gap_cause or "not established")
     return Evaluation(target, status, ours=m.value, within=within, deviation=dev, per_key=per, cause=cause,
                       note=m.note, run=run)
 
