@@ -1,0 +1,350 @@
+"""Parameter-server execution: rank 0 is the server, ranks 1..N are the workers (one each).
+
+Each rank runs the algorithm's own ``(init, step)`` from :mod:`reference_impl.algorithms`, with the
+problem and the compressors replaced by the stand-ins of :mod:`reference_impl.distributed.roles`. The
+server's run goes through :func:`reference_impl.runner.run` (CSV + JSON sidecar written atomically, the
+usual statuses); it also writes every iterate (``iterates.npy``) and what crossed the wire per round
+(``wire.json``).
+
+Per algorithm, :data:`ALGORITHMS` says how the server's model reaches the workers:
+
+* ``model_field`` (DIANA: ``w``, EF21-SGD: ``x``): the step's downlink is a full-precision broadcast;
+  after each step the server sends the new model (``32 d`` bits, what the simulation counts for the
+  broadcast) and each worker puts it into that field of its state;
+* otherwise (MCM) the downlink is a compressor call inside the step (a Broadcaster / Listener).
+
+``server_only`` fields (MCM's preserved model ``w``, EF21's aggregate ``g``) are set to NaN on the
+workers: a worker never holds them, and NaN there proves its step does not use them.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from reference_impl.algorithms.base import Algorithm
+from reference_impl.algorithms.diana import diana
+from reference_impl.algorithms.ef21_sgd import ef21_sgd
+from reference_impl.algorithms.mcm import mcm
+from reference_impl.backends import NUMPY, get_backend
+from reference_impl.compressors.qsgd import QSGD
+from reference_impl.compressors.sparsification import Identity, RandK, TopK
+from reference_impl.distributed.codecs import RowMessage, codec_for
+from reference_impl.distributed.roles import (FULL, TAG_COMPRESSED, TAG_FULL, Broadcaster, Listener, Outbox,
+                                              Receiver, Sender, ServerProblem, WorkerProblem, decode_row,
+                                              encode_row)
+from reference_impl.distributed.wire import KIND_END, KIND_MESSAGE, KIND_STOP, Channel, PeerLost
+from reference_impl.problems import LeastSquaresProblem, _PaddedDataProblem
+from reference_impl.runner import Terminated, atomic_write, run as run_recorded, sidecar_path
+
+
+# -- what can run -----------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    build: Callable[..., Algorithm]    # (config, up, down) -> Algorithm
+    model_field: str | None            # state field the server's broadcast model goes into
+    server_only: tuple[str, ...] = ()
+
+
+ALGORITHMS = {
+    "diana": Spec(lambda c, up, down: diana(c.gamma, up, batch=c.batch), "w"),
+    "mcm": Spec(lambda c, up, down: mcm(c.gamma, up, down, batch=c.batch), None, ("w",)),
+    "ef21-sgd": Spec(lambda c, up, down: ef21_sgd(c.gamma, up, batch=c.batch), "x", ("g",)),
+}
+
+
+def parse_compressor(text: str):
+    """``identity``, ``top-K``, ``rand-K``, ``qsgd-S`` (ValueError naming the allowed forms otherwise)."""
+    t = str(text).strip().lower()
+    try:
+        if t == "identity":
+            return Identity()
+        kind, _, num = t.partition("-")
+        n = int(num)
+        if kind == "top":
+            return TopK(n)
+        if kind == "rand":
+            return RandK(n)
+        if kind == "qsgd":
+            return QSGD(n)
+    except ValueError as exc:
+        if "invalid literal" not in str(exc):
+            raise
+    raise ValueError(f"compressor must be identity, top-K, rand-K or qsgd-S with an integer K/S >= 1, got {text!r}")
+
+
+@dataclasses.dataclass
+class RunConfig:
+    algorithm: str = "diana"
+    workers: int = 3
+    d: int = 6
+    rows: int = 8
+    batch: int | None = None
+    gamma: float = 0.1
+    up: str = "rand-2"
+    down: str = "identity"
+    iterations: int = 10
+    seed: int = 0
+    backend: str = "numpy"
+    residual: bool = True
+    timeout: float = 30.0
+    out: str = "distributed-run"
+    die_at: tuple[int, int] | None = None     # (rank, round): that worker kills itself (SIGKILL) there
+    stall_at: tuple[int, int] | None = None   # (rank, round): that worker stops answering there
+
+    def check(self) -> None:
+        """ValueError naming the parameter and its allowed range."""
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {self.algorithm!r}")
+        for name, lo in (("workers", 1), ("d", 1), ("rows", 1), ("iterations", 1)):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < lo or v > 10**6:
+                raise ValueError(f"{name} must be an integer in [{lo}, 1000000], got {v!r}")
+        if self.batch is not None and not (1 <= self.batch <= self.rows):
+            raise ValueError(f"batch must be None or an integer in [1, rows={self.rows}], got {self.batch!r}")
+        if not (np.isfinite(self.gamma) and self.gamma > 0):
+            raise ValueError(f"gamma must be a finite real number in (0, inf), got {self.gamma!r}")
+        if not (np.isfinite(self.timeout) and 0 < self.timeout <= 3600):
+            raise ValueError(f"timeout must be in (0, 3600] seconds, got {self.timeout!r}")
+        if self.backend not in ("numpy", "torch-cpu", "torch-cuda"):
+            raise ValueError(f"backend must be numpy, torch-cpu or torch-cuda, got {self.backend!r}")
+        for name in ("up", "down"):
+            codec_for(parse_compressor(getattr(self, name)))
+
+
+def build_problem(cfg: RunConfig) -> LeastSquaresProblem:
+    """The seeded least-squares problem every rank rebuilds (in a deployment a worker would load only its
+    shard and the shard sizes; here the data is tiny and generated, and a worker keeps only its shard)."""
+    rng = np.random.default_rng([cfg.seed, cfg.workers, cfg.d, cfg.rows])
+    feats = [rng.standard_normal((cfg.rows, cfg.d)) for _ in range(cfg.workers)]
+    targs = [rng.standard_normal(cfg.rows) for _ in range(cfg.workers)]
+    return LeastSquaresProblem(feats, targs, lam=0.1, name=f"least-squares-N{cfg.workers}-d{cfg.d}")
+
+
+class SamplingMeta:
+    """The shard sizes and padding mask: all that ``sample_batch`` reads, without the data."""
+
+    sample_batch = _PaddedDataProblem.sample_batch
+
+    def __init__(self, problem):
+        self.N, self.d, self.sizes, self.w = problem.N, problem.d, problem.sizes.copy(), (problem.w != 0).astype(float)
+
+
+def shard(problem: LeastSquaresProblem, i: int):
+    """Worker i's own data as an N = 1 problem (same padding, so the same arithmetic as row i)."""
+    s = copy.copy(problem)
+    s.__dict__ = {k: v for k, v in problem.__dict__.items() if k not in ("_F_all", "_H", "x_star", "f_star")}
+    for attr in ("F", "t", "w", "sizes", "L_i"):
+        setattr(s, attr, getattr(problem, attr)[i:i + 1].copy())
+    s.N, s._cache = 1, {}
+    return s
+
+
+def simulate(cfg: RunConfig):
+    """The simulation the distributed run must equal: ``(iterates (K, d), uplink bits (K, N), downlink bits (K,))``."""
+    problem, xp = build_problem(cfg), get_backend(cfg.backend)
+    algo = ALGORITHMS[cfg.algorithm].build(cfg, parse_compressor(cfg.up), parse_compressor(cfg.down))
+    rng = np.random.default_rng(cfg.seed)
+    state = algo.init(problem, xp)
+    xs, up, down = [], [], []
+    for _ in range(cfg.iterations):
+        state, info = algo.step(state, problem, xp, rng)
+        xs.append(np.asarray(xp.to_numpy(info.x), dtype=np.float64).copy())
+        up.append(np.asarray(info.uplink_bits, dtype=np.int64))
+        down.append(int(info.downlink_bits))
+    return np.stack(xs), np.stack(up), np.array(down, dtype=np.int64)
+
+
+# -- the link: one rank's side of the messages ---------------------------------------------------------
+class RunStopped(Exception):
+    """The server told this worker the run is over."""
+
+
+class WorkerLost(Terminated):
+    """A worker died or stalled: the server's run stops with status ``interrupted`` (signal SIGPIPE:
+    the other end is gone), its finished rounds kept."""
+
+    def __init__(self, lost: PeerLost):
+        super().__init__(signal.SIGPIPE)
+        self.lost = lost
+        self.args = (str(lost),)
+
+
+class Link:
+    def __init__(self, channel: Channel, n_workers: int, residual: bool):
+        self.ch, self.N, self.residual = channel, n_workers, residual
+        self.inbox: list[list] = [[] for _ in range(n_workers)]
+        self.rounds: list[dict] = []
+
+    # server side
+    def start_round(self, k: int):
+        self.ch.round = k
+        self.rounds.append(dict(round=k, uplink_bits=[0] * self.N, uplink_payload_bytes=[0] * self.N,
+                                uplink_messages=[0] * self.N, downlink_bits=0, downlink_payload_bytes=0,
+                                residual_bytes=0))
+
+    def collect_uploads(self, xp, d: int):
+        rows = np.zeros((self.N, d))
+        rec = self.rounds[-1]
+        for i in range(self.N):
+            while True:
+                kind, nbits, payload, res, tag = self.ch.recv(i + 1, "upload")
+                if kind == KIND_END:
+                    break
+                rec["uplink_bits"][i] += nbits
+                rec["uplink_payload_bytes"][i] += len(payload)
+                rec["uplink_messages"][i] += 1
+                rec["residual_bytes"] += len(res)
+                if tag == TAG_FULL:
+                    rows[i] = decode_row(FULL, nbits, payload, res, d)
+                else:
+                    self.inbox[i].append((tag, nbits, payload, res))
+        return xp.asarray(rows)
+
+    def broadcast_message(self, tag, nbits, payload, res):
+        self.ch.broadcast(range(1, self.N + 1), nbits, payload, res, tag)
+        if self.rounds:
+            rec = self.rounds[-1]
+            rec["downlink_bits"] += nbits
+            rec["downlink_payload_bytes"] += len(payload)
+            rec["residual_bytes"] += len(res)
+
+    def stop_workers(self, skip=()):
+        for r in range(1, self.N + 1):
+            if r in skip:
+                continue
+            try:
+                self.ch.send(r, kind=KIND_STOP, what="stop")
+            except PeerLost:
+                pass
+
+    # worker side
+    def receive_broadcast(self, what: str):
+        kind, nbits, payload, res, tag = self.ch.recv(0, what)
+        if kind == KIND_STOP:
+            raise RunStopped()
+        return tag, nbits, payload, res
+
+    def flush(self, outbox: Outbox):
+        for tag, nbits, payload, res in outbox:
+            self.ch.send(0, nbits, payload, res, tag, what="upload")
+        outbox.clear()
+        self.ch.send(0, kind=KIND_END, what="end of uploads")
+
+
+def _full_message(xp, row, expected_bits: int, residual: bool):
+    return encode_row(FULL, RowMessage(np.asarray(xp.to_numpy(row), dtype=np.float64).reshape(-1), None),
+                      expected_bits, residual)
+
+
+# -- the two roles ---------------------------------------------------------------------------------------
+def run_server(cfg: RunConfig, channel: Channel) -> int:
+    spec, problem, xp = ALGORITHMS[cfg.algorithm], build_problem(cfg), get_backend(cfg.backend)
+    link = Link(channel, cfg.workers, cfg.residual)
+    up = Receiver(codec_for(parse_compressor(cfg.up)), link.inbox)
+    down = Broadcaster(codec_for(parse_compressor(cfg.down)), link, cfg.residual)
+    inner = spec.build(cfg, up, down)
+    sproblem = ServerProblem(problem, link, SamplingMeta(problem))
+    iterates: list[np.ndarray] = []
+
+    def step(state, prob, xp_, rng):
+        link.start_round(len(iterates) + 1)
+        try:
+            state, info = inner.step(state, prob, xp_, rng)
+            if spec.model_field is not None:
+                link.broadcast_message(TAG_FULL, *_full_message(xp_, info.x, int(info.downlink_bits), cfg.residual))
+        except PeerLost as exc:
+            link.rounds.pop()
+            raise WorkerLost(exc) from None
+        iterates.append(np.asarray(xp_.to_numpy(info.x), dtype=np.float64).copy())
+        return state, info
+
+    algo = Algorithm(inner.name, inner.init, step, inner.params)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "run.csv"
+    lost = None
+    try:
+        hist = run_recorded(algo, sproblem, cfg.iterations, xp=xp, seed=cfg.seed, csv_path=csv_path,
+                            diverge_factor=None,
+                            extra_meta=dict(distributed=True, workers=cfg.workers, up=cfg.up, down=cfg.down,
+                                            residual=cfg.residual, timeout_s=cfg.timeout))
+        status = hist.meta["status"]
+    except WorkerLost as exc:
+        lost, status = exc.lost, "interrupted"
+    finally:
+        _write_outputs(out, iterates, link, cfg, lost)
+    if lost is not None:
+        link.stop_workers(skip=(lost.rank,))
+        _amend_sidecar(csv_path, lost)
+        print(f"error: {lost}; the {len(iterates)} finished rounds are kept in {out} (status interrupted)",
+              file=sys.stderr)
+        return 3
+    link.stop_workers()
+    print(f"{cfg.algorithm}: {len(iterates)} rounds, status {status}; results in {out}")
+    return 0
+
+
+def _write_outputs(out: Path, iterates, link: Link, cfg: RunConfig, lost):
+    with atomic_write(out / "iterates.npy", "wb") as f:
+        np.save(f, np.stack(iterates) if iterates else np.zeros((0, cfg.d)))
+    wire = dict(config={k: v for k, v in dataclasses.asdict(cfg).items()}, rounds=link.rounds,
+                totals=dict(sent=dataclasses.asdict(link.ch.sent), received=dataclasses.asdict(link.ch.received)),
+                lost=None if lost is None else dict(rank=lost.rank, round=lost.round, message=str(lost)))
+    with atomic_write(out / "wire.json") as f:
+        json.dump(wire, f, indent=1)
+
+
+def _amend_sidecar(csv_path: Path, lost: PeerLost):
+    side = sidecar_path(csv_path)
+    meta = json.loads(side.read_text()) if side.exists() else {}
+    meta["lost_rank"], meta["lost_round"], meta["error"] = lost.rank, lost.round, str(lost)
+    with atomic_write(side) as f:
+        json.dump(meta, f, indent=1)
+
+
+def run_worker(cfg: RunConfig, channel: Channel, rank: int) -> int:
+    import os
+    import time
+
+    spec, xp = ALGORITHMS[cfg.algorithm], get_backend(cfg.backend)
+    full = build_problem(cfg)
+    i = rank - 1
+    mine, sampler = shard(full, i), SamplingMeta(full)
+    del full                                   # the worker keeps its shard and the shard sizes only
+    link, outbox = Link(channel, cfg.workers, cfg.residual), Outbox()
+    up = Sender(codec_for(parse_compressor(cfg.up)), outbox, cfg.workers, i, cfg.residual)
+    down = Listener(codec_for(parse_compressor(cfg.down)), link)
+    algo = spec.build(cfg, up, down)
+    wproblem = WorkerProblem(mine, sampler, i)
+    rng = np.random.default_rng(cfg.seed)
+    state = algo.init(wproblem, xp)
+    nan = {f: getattr(state, f) * xp.scalar(float("nan")) for f in spec.server_only}
+    state = state._replace(**nan)
+    try:
+        for k in range(1, cfg.iterations + 1):
+            channel.round = k
+            if cfg.die_at == (rank, k):
+                os.kill(os.getpid(), signal.SIGKILL)
+            if cfg.stall_at == (rank, k):
+                time.sleep(10 * cfg.timeout)
+            state, info = algo.step(state, wproblem, xp, rng)
+            if not outbox and bool(info.uploads[0]):     # a full-precision upload (first gradient)
+                outbox.append((TAG_FULL, *_full_message(xp, info.uplink[0], int(info.uplink_bits[0]), cfg.residual)))
+            link.flush(outbox)
+            if spec.model_field is not None:
+                _, nbits, payload, res = link.receive_broadcast("model")
+                state = state._replace(**{spec.model_field: xp.asarray(decode_row(FULL, nbits, payload, res, cfg.d))})
+        link.receive_broadcast("end of run")
+    except RunStopped:
+        return 0
+    except PeerLost as exc:
+        print(f"worker {rank}: {exc}", file=sys.stderr)
+        return 3
+    return 0
