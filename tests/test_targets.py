@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,16 +19,19 @@ from reproductions.targets.registry import MISSING_KINDS, Measured, Target, Tole
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _copy_summary(figure: str, tmp: Path, edit=None) -> Path:
-    """A results root under ``tmp`` holding only ``figure``'s stored full summary, edited by ``edit``."""
-    src = RESULTS / "full" / figure / "summary.json"
-    dst = tmp / "full" / figure / "summary.json"
-    dst.parent.mkdir(parents=True)
-    summary = json.loads(src.read_text())
-    if edit is not None:
-        edit(summary["results"])
-    dst.write_text(json.dumps(summary))
+def _stored(figure: str, tmp: Path, results: dict, status: str = "completed") -> Path:
+    """A results root under ``tmp`` holding one completed full-mode summary of ``figure`` with ``results``
+    (synthetic numbers, so that these tests do not depend on what a rerun stores)."""
+    path = tmp / "full" / figure / "summary.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(dict(meta=dict(figure=figure, mode="full", commit="test", status=status),
+                                    results=results)))
     return tmp
+
+
+def _convex(ds: str, finals: dict) -> dict:
+    return {ds: dict(rows={a: dict(final=v, std=0.05) for a, v in finals.items()}, runs=5, epochs=450,
+                     setting=dict(batch=50))}
 
 
 # --- the registry as a whole ------------------------------------------------------------------------------------
@@ -72,49 +74,55 @@ def test_a_target_needs_a_measure_or_a_reason():
 # --- statuses flip when the stored numbers move (checks that can fail) ------------------------------------------
 def test_convex_table_cell_moved_outside_the_tolerance_flips_the_status(tmp_path):
     target = T.get("mcm.convex-table.a9a")
-    tol = target.tolerance.size
-    assert T.evaluate(target).status == T.REPRODUCED       # a9a is within 0.2 of the slide in the stored run
-    root = _copy_summary("mcm-convex-table", tmp_path / "moved",
-                         lambda r: r["a9a"]["rows"]["MCM"].update(final=target.paper_value["MCM"] + tol + 0.01))
-    e = T.evaluate(target, root)
+    paper, tol = target.paper_value, target.tolerance.size
+    inside = {a: v + 0.9 * tol for a, v in paper.items()}
+    assert T.evaluate(target, _stored("mcm-convex-table", tmp_path / "a", _convex("a9a", inside))).status == T.REPRODUCED
+    moved = dict(inside, MCM=paper["MCM"] + tol + 0.01)
+    e = T.evaluate(target, _stored("mcm-convex-table", tmp_path / "b", _convex("a9a", moved)))
     assert e.status == T.GAP and e.cause == "not established"
     assert e.per_key["MCM"] == pytest.approx(tol + 0.01)
-    root = _copy_summary("mcm-convex-table", tmp_path / "inside",
-                         lambda r: r["a9a"]["rows"]["MCM"].update(final=target.paper_value["MCM"] + tol - 0.01))
-    assert T.evaluate(target, root).status == T.REPRODUCED
+    e = T.evaluate(T.get("mcm.convex-table.w8a"), _stored("mcm-convex-table", tmp_path / "c",
+                                                          _convex("w8a", {"SGD": -2.6, "DIANA": -3.0, "MCM": -2.5,
+                                                                          "Dore": -1.75})))
+    assert e.status == T.GAP and "F*" in e.cause          # w8a's gap carries the cause the notes established
 
 
 def test_a_gap_moved_inside_the_tolerance_becomes_reproduced(tmp_path):
     target = T.get("lena.figure-2b.bits-DIANA")
-    assert T.evaluate(target).status == T.GAP                # 124 Mb against the paper's 879 Mb
-    root = _copy_summary("lena-fig2", tmp_path, lambda r: r["bits_to_target"].update(DIANA=1.5 * target.paper_value))
-    assert T.evaluate(target, root).status == T.REPRODUCED   # a factor 1.5 is inside the factor-2 tolerance
+    far = _stored("lena-fig2", tmp_path / "far", dict(bits_to_target=dict(DIANA=target.paper_value / 7)))
+    assert T.evaluate(target, far).status == T.GAP
+    near = _stored("lena-fig2", tmp_path / "near", dict(bits_to_target=dict(DIANA=1.5 * target.paper_value)))
+    assert T.evaluate(target, near).status == T.REPRODUCED   # a factor 1.5 is inside the factor-2 tolerance
 
 
 def test_a_substitute_that_stops_agreeing_says_so(tmp_path):
     target = T.get("compams.figure-1.ef-fixes-topk-a9a")
-    e = T.evaluate(target)
+
+    def configs(no_ef_gap):
+        return dict(configs={c: dict(results={"AMSGrad": dict(final_gap=2.5e-3),
+                                              "COMP-AMS Top-k EF": dict(final_gap=2.6e-3),
+                                              "Top-k AMSGrad (no EF)": dict(final_gap=no_ef_gap)})
+                             for c in target.paper_value})
+
+    e = T.evaluate(target, _stored("compams-a9a", tmp_path / "a", configs(0.1)))
     assert e.status == T.SUBSTITUTE and e.within is True
-
-    def no_ef_as_good(r):
-        row = r["configs"]["iid-k2"]["results"]
-        row["Top-k AMSGrad (no EF)"]["final_gap"] = row["COMP-AMS Top-k EF"]["final_gap"]
-
-    e = T.evaluate(target, _copy_summary("compams-a9a", tmp_path, no_ef_as_good))
+    e = T.evaluate(target, _stored("compams-a9a", tmp_path / "b", configs(2.6e-3)))
     assert e.status == T.SUBSTITUTE and e.within is False and e.per_key["iid-k2"] == 1.0
+
+
+def _transient(t_at_half: float) -> dict:
+    rows = [dict(method="NEOLITHIC", n=4, k=k, delta=k / 16, transient=t) for k, t in ((2, 1746.0), (4, 364.0),
+                                                                                         (8, t_at_half))]
+    return dict(table=rows, config=dict(T_grid=[128, 256, 512]), slopes={"NEOLITHIC": {"1/delta": 1.9}},
+                fits={"NEOLITHIC": {"delta_exponent": 2.5}})
 
 
 def test_a_censored_fit_is_a_gap_even_inside_the_tolerance(tmp_path):
     target = T.get("neolithic.table.transient-delta")
-    e = T.evaluate(target)
-    assert e.within and e.status == T.GAP and "censored" in e.cause
-
-    def uncensor(r):
-        for row in r["table"]:
-            if row["transient"] <= min(r["config"]["T_grid"]):
-                row["transient"] = 2 * min(r["config"]["T_grid"])
-
-    assert T.evaluate(target, _copy_summary("neolithic-transient", tmp_path, uncensor)).status == T.REPRODUCED
+    e = T.evaluate(target, _stored("neolithic-transient", tmp_path / "a", _transient(128.0)))
+    assert e.within and e.status == T.GAP and "censored" in e.cause and "delta = 0.5" in e.cause
+    e = T.evaluate(target, _stored("neolithic-transient", tmp_path / "b", _transient(200.0)))
+    assert e.status == T.REPRODUCED
 
 
 def test_no_stored_run_means_missing_with_a_compute_reason(tmp_path):
@@ -125,11 +133,8 @@ def test_no_stored_run_means_missing_with_a_compute_reason(tmp_path):
 
 
 def test_an_interrupted_run_is_not_read(tmp_path):
-    root = _copy_summary("mcm-convex-table", tmp_path)
-    path = root / "full" / "mcm-convex-table" / "summary.json"
-    summary = json.loads(path.read_text())
-    summary["meta"]["status"] = "interrupted"
-    path.write_text(json.dumps(summary))
+    root = _stored("mcm-convex-table", tmp_path, _convex("a9a", T.paper_value("mcm.convex-table.a9a")),
+                   status="interrupted")
     assert T.evaluate(T.get("mcm.convex-table.a9a"), root).status == T.MISSING
 
 
@@ -223,4 +228,3 @@ def test_load_results_reads_series_stored_in_the_summary():
 def test_load_results_without_a_stored_run_says_how_to_make_one(tmp_path):
     with pytest.raises(NoStoredResults, match="repro run mcm-convex-table --full"):
         load_results("mcm-convex-table", root=tmp_path)
-    shutil.rmtree(tmp_path)
