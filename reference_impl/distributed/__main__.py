@@ -16,7 +16,10 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m reference_impl.distributed",
                                 description="Run one algorithm with a server rank and N worker ranks "
                                             "(start with torchrun --nproc-per-node=N+1).")
-    p.add_argument("--algorithm", default="diana", help="diana, mcm or ef21-sgd")
+    p.add_argument("--algorithm", default="diana",
+                   help="diana, mcm, ef21-sgd or neolithic; a comma-separated list runs each in turn "
+                        "(results in OUT/<algorithm>)")
+    p.add_argument("--rounds", type=int, default=2, help="NEOLITHIC's FCC rounds R")
     p.add_argument("--d", type=int, default=6, help="dimension of the least-squares problem")
     p.add_argument("--rows", type=int, default=8, help="data rows per worker")
     p.add_argument("--batch", type=int, default=None, help="minibatch rows per worker (default: exact gradients)")
@@ -53,11 +56,16 @@ def main(argv=None) -> int:
         if rank < 0 or world < 2:
             raise ValueError("RANK and WORLD_SIZE must be set with WORLD_SIZE >= 2 (one server and N >= 1 workers): "
                              "start with torchrun --standalone --nnodes=1 --nproc-per-node=N+1")
-        cfg = RunConfig(algorithm=args.algorithm, workers=world - 1, d=args.d, rows=args.rows, batch=args.batch,
-                        gamma=args.gamma, up=args.up, down=args.down, iterations=args.iterations, seed=args.seed,
-                        backend=args.backend, residual=not args.no_residual, timeout=args.timeout, out=args.out,
-                        die_at=_pair(args.die_at, "--die-at"), stall_at=_pair(args.stall_at, "--stall-at"))
-        cfg.check()
+        algorithms, backends = args.algorithm.split(","), args.backend.split(",")
+        many = len(algorithms) * len(backends) > 1
+        cfgs = [RunConfig(algorithm=a, workers=world - 1, d=args.d, rows=args.rows, batch=args.batch,
+                          gamma=args.gamma, up=args.up, down=args.down, iterations=args.iterations,
+                          rounds=args.rounds, seed=args.seed, backend=b, residual=not args.no_residual,
+                          timeout=args.timeout, out=os.path.join(args.out, f"{a}-{b}") if many else args.out,
+                          die_at=_pair(args.die_at, "--die-at"), stall_at=_pair(args.stall_at, "--stall-at"))
+                for a in algorithms for b in backends]
+        for cfg in cfgs:
+            cfg.check()
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -66,17 +74,26 @@ def main(argv=None) -> int:
     from reference_impl.distributed.ps import run_server, run_worker
     from reference_impl.distributed.wire import Channel
 
-    use_nccl = cfg.backend == "torch-cuda"
+    use_nccl = any(c.backend == "torch-cuda" for c in cfgs)
     if use_nccl and not torch.cuda.is_available():
         print("error: backend torch-cuda needs a CUDA device; use numpy or torch-cpu (gloo)", file=sys.stderr)
         return 2
     device = f"cuda:{int(os.environ.get('LOCAL_RANK', rank)) % max(1, torch.cuda.device_count())}" if use_nccl else "cpu"
     if use_nccl:
         torch.cuda.set_device(device)
-    dist.init_process_group("nccl" if use_nccl else "gloo", timeout=datetime.timedelta(seconds=cfg.timeout))
+    dist.init_process_group("nccl" if use_nccl else "gloo", timeout=datetime.timedelta(seconds=cfgs[0].timeout))
+    code = 0
     try:
-        channel = Channel(dist, rank, cfg.timeout, device)
-        code = run_server(cfg, channel) if rank == 0 else run_worker(cfg, channel, rank)
+        import warnings
+
+        from reference_impl.algorithms.base import TheoryRangeWarning
+        if rank != 0:      # the theory's step-size warnings are the server's to give (N = 1 on a worker)
+            warnings.simplefilter("ignore", TheoryRangeWarning)
+        for cfg in cfgs:
+            channel = Channel(dist, rank, cfg.timeout, device)
+            code = run_server(cfg, channel) if rank == 0 else run_worker(cfg, channel, rank)
+            if code:
+                break
     except Exception as exc:  # one line, no traceback
         print(f"error (rank {rank}): {type(exc).__name__}: {exc}", file=sys.stderr)
         if os.environ.get("REPRO_DEBUG"):

@@ -82,8 +82,8 @@ class Codec:
     def __init__(self, compressor) -> None:
         self.compressor = compressor
 
-    def compress(self, xp, X, rng) -> tuple[Compressed, list[RowMessage]]:
-        out = self.compressor(xp, X, rng)
+    def compress(self, xp, X, rng, **kwargs) -> tuple[Compressed, list[RowMessage]]:
+        out = self.compressor(xp, X, rng, **kwargs)
         V = xp.to_numpy(out.values)
         return out, [RowMessage(V[i], None) for i in range(V.shape[0])]
 
@@ -106,8 +106,8 @@ class IdentityCodec(Codec):
 
 
 class TopKCodec(Codec):
-    def compress(self, xp, X, rng):
-        out = self.compressor(xp, X, rng)
+    def compress(self, xp, X, rng, **kwargs):
+        out = self.compressor(xp, X, rng, **kwargs)
         V = xp.to_numpy(out.values)
         M = np.asarray(xp.to_numpy(self.compressor.select(xp, X)), dtype=bool)
         return out, [RowMessage(V[i], M[i]) for i in range(V.shape[0])]
@@ -119,7 +119,7 @@ class TopKCodec(Codec):
 class RandKCodec(Codec):
     """Rand-k: the same draws as ``RandK.__call__`` (``select`` then ``apply``), keeping the masks."""
 
-    def compress(self, xp, X, rng):
+    def compress(self, xp, X, rng, **kwargs):
         c = self.compressor
         N, d = tuple(X.shape)
         mask = c.select(rng, N, d)
@@ -142,7 +142,7 @@ class RandKCodec(Codec):
 class QSGDCodec(Codec):
     """QSGD: the same draws as ``QSGD.__call__`` (``quantize``), keeping norms and signed levels."""
 
-    def compress(self, xp, X, rng):
+    def compress(self, xp, X, rng, **kwargs):
         c = self.compressor
         norms, xi = c.quantize(xp, X, rng)
         values = norms[:, None] * xp.sign(X) * xi / xp.scalar(c.levels)

@@ -4,7 +4,8 @@ Each rank runs the algorithm's own ``(init, step)`` from :mod:`reference_impl.al
 problem and the compressors replaced by the stand-ins of :mod:`reference_impl.distributed.roles`. The
 server's run goes through :func:`reference_impl.runner.run` (CSV + JSON sidecar written atomically, the
 usual statuses); it also writes every iterate (``iterates.npy``) and what crossed the wire per round
-(``wire.json``).
+(``wire.json``: per round and worker the bits and payload bytes of every message, the downlink's, the
+residual bytes; totals of payload, residual and header bytes sent and received).
 
 Per algorithm, :data:`ALGORITHMS` says how the server's model reaches the workers:
 
@@ -32,6 +33,7 @@ from reference_impl.algorithms.base import Algorithm
 from reference_impl.algorithms.diana import diana
 from reference_impl.algorithms.ef21_sgd import ef21_sgd
 from reference_impl.algorithms.mcm import mcm
+from reference_impl.algorithms.neolithic import neolithic
 from reference_impl.backends import NUMPY, get_backend
 from reference_impl.compressors.qsgd import QSGD
 from reference_impl.compressors.sparsification import Identity, RandK, TopK
@@ -48,14 +50,22 @@ from reference_impl.runner import Terminated, atomic_write, run as run_recorded,
 @dataclasses.dataclass(frozen=True)
 class Spec:
     build: Callable[..., Algorithm]    # (config, up, down) -> Algorithm
-    model_field: str | None            # state field the server's broadcast model goes into
+    model_field: str | None | Callable  # state field the server's broadcast model goes into (or f(config))
     server_only: tuple[str, ...] = ()
+
+    def field(self, cfg) -> str | None:
+        return self.model_field(cfg) if callable(self.model_field) else self.model_field
 
 
 ALGORITHMS = {
     "diana": Spec(lambda c, up, down: diana(c.gamma, up, batch=c.batch), "w"),
     "mcm": Spec(lambda c, up, down: mcm(c.gamma, up, down, batch=c.batch), None, ("w",)),
     "ef21-sgd": Spec(lambda c, up, down: ef21_sgd(c.gamma, up, batch=c.batch), "x", ("g",)),
+    # NEOLITHIC: R-round FCC on both links; bidirectional when the downlink compressor is not the identity
+    # (then every worker applies the broadcast c itself), else the server broadcasts the model.
+    "neolithic": Spec(lambda c, up, down: neolithic(c.gamma, up, c.rounds, bidirectional=c.down != "identity",
+                                                    server_compressor=down, batch=c.batch),
+                      lambda c: None if c.down != "identity" else "x", ("v_server",)),
 }
 
 
@@ -90,6 +100,7 @@ class RunConfig:
     up: str = "rand-2"
     down: str = "identity"
     iterations: int = 10
+    rounds: int = 2                           # NEOLITHIC's R
     seed: int = 0
     backend: str = "numpy"
     residual: bool = True
@@ -102,7 +113,7 @@ class RunConfig:
         """ValueError naming the parameter and its allowed range."""
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {self.algorithm!r}")
-        for name, lo in (("workers", 1), ("d", 1), ("rows", 1), ("iterations", 1)):
+        for name, lo in (("workers", 1), ("d", 1), ("rows", 1), ("iterations", 1), ("rounds", 1)):
             v = getattr(self, name)
             if not isinstance(v, int) or v < lo or v > 10**6:
                 raise ValueError(f"{name} must be an integer in [{lo}, 1000000], got {v!r}")
@@ -181,13 +192,14 @@ class Link:
         self.ch, self.N, self.residual = channel, n_workers, residual
         self.inbox: list[list] = [[] for _ in range(n_workers)]
         self.rounds: list[dict] = []
+        self.flushed = 0             # the last round whose uploads a worker has sent
 
     # server side
     def start_round(self, k: int):
         self.ch.round = k
         self.rounds.append(dict(round=k, uplink_bits=[0] * self.N, uplink_payload_bytes=[0] * self.N,
-                                uplink_messages=[0] * self.N, downlink_bits=0, downlink_payload_bytes=0,
-                                residual_bytes=0))
+                                uplink_messages=[[] for _ in range(self.N)], downlink_bits=0,
+                                downlink_payload_bytes=0, downlink_messages=[], residual_bytes=0))
 
     def collect_uploads(self, xp, d: int):
         rows = np.zeros((self.N, d))
@@ -199,7 +211,7 @@ class Link:
                     break
                 rec["uplink_bits"][i] += nbits
                 rec["uplink_payload_bytes"][i] += len(payload)
-                rec["uplink_messages"][i] += 1
+                rec["uplink_messages"][i].append([nbits, len(payload)])
                 rec["residual_bytes"] += len(res)
                 if tag == TAG_FULL:
                     rows[i] = decode_row(FULL, nbits, payload, res, d)
@@ -213,6 +225,7 @@ class Link:
             rec = self.rounds[-1]
             rec["downlink_bits"] += nbits
             rec["downlink_payload_bytes"] += len(payload)
+            rec["downlink_messages"].append([nbits, len(payload)])
             rec["residual_bytes"] += len(res)
 
     def stop_workers(self, skip=()):
@@ -232,10 +245,12 @@ class Link:
         return tag, nbits, payload, res
 
     def flush(self, outbox: Outbox):
+        """Send the queued uploads and the end-of-uploads marker (once per round)."""
         for tag, nbits, payload, res in outbox:
             self.ch.send(0, nbits, payload, res, tag, what="upload")
         outbox.clear()
         self.ch.send(0, kind=KIND_END, what="end of uploads")
+        self.flushed = self.ch.round
 
 
 def _full_message(xp, row, expected_bits: int, residual: bool):
@@ -257,7 +272,7 @@ def run_server(cfg: RunConfig, channel: Channel) -> int:
         link.start_round(len(iterates) + 1)
         try:
             state, info = inner.step(state, prob, xp_, rng)
-            if spec.model_field is not None:
+            if spec.field(cfg) is not None:
                 link.broadcast_message(TAG_FULL, *_full_message(xp_, info.x, int(info.downlink_bits), cfg.residual))
         except PeerLost as exc:
             link.rounds.pop()
@@ -320,7 +335,7 @@ def run_worker(cfg: RunConfig, channel: Channel, rank: int) -> int:
     del full                                   # the worker keeps its shard and the shard sizes only
     link, outbox = Link(channel, cfg.workers, cfg.residual), Outbox()
     up = Sender(codec_for(parse_compressor(cfg.up)), outbox, cfg.workers, i, cfg.residual)
-    down = Listener(codec_for(parse_compressor(cfg.down)), link)
+    down = Listener(codec_for(parse_compressor(cfg.down)), link, outbox)
     algo = spec.build(cfg, up, down)
     wproblem = WorkerProblem(mine, sampler, i)
     rng = np.random.default_rng(cfg.seed)
@@ -335,12 +350,14 @@ def run_worker(cfg: RunConfig, channel: Channel, rank: int) -> int:
             if cfg.stall_at == (rank, k):
                 time.sleep(10 * cfg.timeout)
             state, info = algo.step(state, wproblem, xp, rng)
-            if not outbox and bool(info.uploads[0]):     # a full-precision upload (first gradient)
-                outbox.append((TAG_FULL, *_full_message(xp, info.uplink[0], int(info.uplink_bits[0]), cfg.residual)))
-            link.flush(outbox)
-            if spec.model_field is not None:
+            if link.flushed != k:
+                if not outbox and bool(info.uploads[0]):     # a full-precision upload (first gradient)
+                    outbox.append((TAG_FULL, *_full_message(xp, info.uplink[0], int(info.uplink_bits[0]),
+                                                            cfg.residual)))
+                link.flush(outbox)
+            if spec.field(cfg) is not None:
                 _, nbits, payload, res = link.receive_broadcast("model")
-                state = state._replace(**{spec.model_field: xp.asarray(decode_row(FULL, nbits, payload, res, cfg.d))})
+                state = state._replace(**{spec.field(cfg): xp.asarray(decode_row(FULL, nbits, payload, res, cfg.d))})
         link.receive_broadcast("end of run")
     except RunStopped:
         return 0

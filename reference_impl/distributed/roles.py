@@ -88,7 +88,7 @@ class Sender(_StandIn):
             raise ValueError(f"a worker rank compresses its own row only, got {M} rows")
         full = xp.zeros((self.N, d))
         full[self.i] = X[0]
-        out, rows = self.codec.compress(xp, full, rng)
+        out, rows = self.codec.compress(xp, full, rng, **kwargs)
         nbits, payload, res = encode_row(self.codec, rows[self.i], out.bits[self.i], self.residual,
                                          _masks(rows), self.i)
         self.outbox.append((TAG_COMPRESSED, nbits, payload, res))
@@ -130,7 +130,7 @@ class Broadcaster(_StandIn):
         self.link, self.residual = link, residual
 
     def __call__(self, xp, X, rng=None, **kwargs) -> Compressed:
-        out, rows = self.codec.compress(xp, X, rng)
+        out, rows = self.codec.compress(xp, X, rng, **kwargs)
         masks = _masks(rows)
         for r, msg in enumerate(rows):
             nbits, payload, res = encode_row(self.codec, msg, out.bits[r], self.residual, masks, r)
@@ -139,14 +139,17 @@ class Broadcaster(_StandIn):
 
 
 class Listener(_StandIn):
-    """A worker's downlink compressor: receive the broadcast row(s), replay the draws, decode."""
+    """A worker's downlink compressor: send the uploads queued so far, receive the broadcast row(s),
+    replay the draws, decode."""
 
-    def __init__(self, codec, link):
+    def __init__(self, codec, link, outbox: Outbox):
         super().__init__(codec)
-        self.link = link
+        self.link, self.outbox = link, outbox
 
     def __call__(self, xp, X, rng=None, **kwargs) -> Compressed:
         M, d = check_batch(xp, X)
+        if self.outbox:            # the server answers uploads made earlier in this step: send them first
+            self.link.flush(self.outbox)
         replayed = self.codec.replay(xp, M, d, rng)
         rows, bits = [], []
         for r in range(M):

@@ -55,9 +55,10 @@ class Channel:
             self.torch.zeros(0, dtype=self.torch.uint8)
         return t.to(self.device)
 
-    def _wait(self, work, peer: int, what: str):
+    def _wait(self, start, peer: int, what: str):
+        """Start an operation (``start()`` returns a Work) and wait for it at most ``timeout``."""
         try:
-            work.wait(self.timeout)
+            start().wait(self.timeout)
         except Exception as exc:  # gloo: connection closed / timed out
             raise PeerLost(peer, self.round, what, exc) from None
 
@@ -69,10 +70,10 @@ class Channel:
 
     # -- point to point ----------------------------------------------------------------------------
     def _send_parts(self, dst: int, head, payload: bytes, residual: bytes, what: str):
-        self._wait(self.dist.isend(head, dst), dst, what)
+        self._wait(lambda: self.dist.isend(head, dst), dst, what)
         for data in (payload, residual):
             if data:
-                self._wait(self.dist.isend(self._tensor(data), dst), dst, what)
+                self._wait(lambda: self.dist.isend(self._tensor(data), dst), dst, what)
 
     def _head(self, kind: int, nbits: int, nres: int, tag: int):
         return self.torch.tensor([kind, nbits, nres, tag],
@@ -97,7 +98,7 @@ class Channel:
     def recv(self, src: int, what: str = "message"):
         """``(kind, nbits, payload, residual, tag)`` from ``src``."""
         head = self.torch.zeros(HEADER_WORDS, dtype=self.torch.int64, device=self.device)
-        self._wait(self.dist.irecv(head, src), src, what)
+        self._wait(lambda: self.dist.irecv(head, src), src, what)
         kind, nbits, nres, tag = (int(v) for v in head.cpu().tolist())
         if kind != KIND_MESSAGE:
             self._count(self.received, b"", b"")
@@ -111,7 +112,7 @@ class Channel:
         if n == 0:
             return b""
         buf = self.torch.zeros(n, dtype=self.torch.uint8, device=self.device)
-        self._wait(self.dist.irecv(buf, src), src, what)
+        self._wait(lambda: self.dist.irecv(buf, src), src, what)
         return bytes(buf.cpu().numpy().tobytes())
 
 
