@@ -339,12 +339,20 @@ exit codes: 0 holds at these parameters, 1 fails there, 2 bad input, 3 not check
 
 
 def _version() -> str:
+    """The version in ``pyproject.toml`` when running from a checkout (the one source of the number, even
+    when installed metadata is stale), else the installed package's."""
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    if pyproject.is_file():
+        return tomllib.loads(pyproject.read_text())["project"]["version"]
     try:
         from importlib.metadata import version
 
         return version("commeff-repro")
-    except Exception:  # noqa: BLE001  (not installed: running from a checkout)
-        return "0.1.0 (not installed)"
+    except Exception:  # noqa: BLE001
+        return "unknown (neither a checkout nor installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:

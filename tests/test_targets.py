@@ -228,3 +228,22 @@ def test_load_results_reads_series_stored_in_the_summary():
 def test_load_results_without_a_stored_run_says_how_to_make_one(tmp_path):
     with pytest.raises(NoStoredResults, match="repro run mcm-convex-table --full"):
         load_results("mcm-convex-table", root=tmp_path)
+
+
+# --- the version: one number for the package, the CLI, the citation file and the site ----------------------
+def test_version_is_the_same_everywhere():
+    import tomllib
+
+    import yaml
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert yaml.safe_load((ROOT / "CITATION.cff").read_text())["version"] == version
+    out = _repro("--version")
+    assert out.returncode == 0 and version in out.stdout, (version, out.stdout)
+    sys.path.insert(0, str(ROOT / "book"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "book"))
+    assert generate.package_version() == version
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
