@@ -9,6 +9,9 @@ For every paper that has a chapter, i.e. a hand-written ``book/<paper>/index.md`
 * ``_generated/<paper>/claims.md``: the claims ledger of the paper (a table id | source | status |
   statement, then one section per claim: expression as display math, parameters with defaults and
   allowed ranges, the ``repro check`` command, notes and, for errata, the correction);
+* ``_generated/<paper>/targets.md``: the reproduction ledger of the paper (every target of
+  :mod:`reproductions.targets`: the paper's value, ours from the stored full-mode runs, the tolerance and
+  the computed status, then one section per target);
 * ``_generated/<paper>/notebooks/*.ipynb``: for each ``reproductions/notebooks/<paper>_*.ipynb``, the
   copy executed by ``make book`` into ``book/_build/executed/`` when there is one, else the tracked
   copy with its stored outputs (the book itself executes nothing).
@@ -16,8 +19,14 @@ For every paper that has a chapter, i.e. a hand-written ``book/<paper>/index.md`
 For the whole book:
 
 * ``_generated/ledger.md``: every paper with its claim counts by status, and the list of errata;
-* ``_generated/api.md``: the API reference (``automodule`` of every importable module of
-  ``reference_impl``, ``theory`` and ``reproductions``; the core modules must import).
+* ``_generated/targets.md``: the reproduction summary, target counts per paper and status, and every
+  gap with its cause;
+* ``_generated/api.md`` and ``_generated/api/<module>.md``: the API reference, one page per importable
+  module of ``reference_impl``, ``theory`` and ``reproductions`` (the index documents the core modules,
+  which must import, and lists the others).
+
+Page titles name the work ("Claims — 000 IADE") so that the site's search results can be told apart, and
+carry no TeX. The package version (``pyproject.toml``) is printed on the index pages.
 
 Files are rewritten only when their content changes, so incremental Sphinx builds stay fast, and
 generated files that are no longer produced are removed.
@@ -119,6 +128,24 @@ def paper_title(paper: str) -> str:
     return registry.PAPERS[paper]
 
 
+#: How page titles name a work (seed number and short name).
+SHORT_NAMES = {"iade": "000 IADE", "neolithic": "001 NEOLITHIC", "compams": "002 COMP-AMS", "lena": "003 LENA",
+               "mcm": "004 MCM"}
+
+
+def page_title(kind: str, paper: str) -> str:
+    """``"Claims — 000 IADE"``: the page kind and the work, so that search results can be told apart."""
+    return f"{kind} — {SHORT_NAMES.get(paper, paper)}"
+
+
+def package_version() -> str:
+    """The version in ``pyproject.toml`` (the one ``repro --version`` reports once installed)."""
+    found = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
+    if not found:
+        raise ValueError("pyproject.toml has no version line")
+    return found.group(1)
+
+
 def chapter_papers() -> list[str]:
     """Papers with a hand-written chapter page ``book/<paper>/index.md``."""
     return [p for p in registry.PAPERS if (BOOK / p / "index.md").is_file()]
@@ -146,7 +173,7 @@ def load_constants(paper: str) -> dict[str, Constant] | None:
 def constants_page(paper: str) -> str:
     constants = load_constants(paper)
     lines = [
-        "# Constants",
+        f"# {page_title('Constants', paper)}",
         "",
         f"Paper: **{paper_title(paper)}**.",
         "",
@@ -178,7 +205,7 @@ def constants_page(paper: str) -> str:
 def claims_page(paper: str) -> str:
     claims = registry.all_claims(paper)
     lines = [
-        "# Claims",
+        f"# {page_title('Claims', paper)}",
         "",
         f"Paper: **{paper_title(paper)}**.",
         "",
@@ -315,32 +342,141 @@ def discover_modules() -> tuple[list[str], dict[str, str]]:
     return found, failed
 
 
-def api_page() -> str:
+def _first_line(module_name: str) -> str:
+    doc = (importlib.import_module(module_name).__doc__ or "").strip()
+    return cell(doc.split("\n\n")[0]) if doc else ""
+
+
+def _automodule(name: str) -> list[str]:
+    return ["```{eval-rst}", f".. automodule:: {name}", "   :members:", "   :undoc-members:", "   :show-inheritance:",
+            "   :special-members: __call__", "```", ""]
+
+
+def api_pages() -> dict[str, str]:
+    """``{relative path: text}``: the index ``api.md`` (the core modules in full, a table of the others) and
+    one page ``api/<module>.md`` per other importable module."""
     modules, failed = discover_modules()
+    others = [m for m in sorted(modules) if m not in CORE_MODULES]
     lines = [
         "# API reference",
         "",
-        "Generated from the docstrings by `sphinx.ext.autodoc` and `sphinx.ext.napoleon` "
-        "(Google/NumPy docstring sections).",
+        f"Package `commeff-repro`, version {package_version()}. Generated from the docstrings by "
+        "`sphinx.ext.autodoc` and `sphinx.ext.napoleon` (Google/NumPy docstring sections), one page per module; "
+        "the core modules are documented on this page.",
         "",
     ]
     if failed:
         lines += ["```{admonition} Modules not importable at build time", ":class: note", ""]
         lines += [f"- `{name}`: {cell(err)}" for name, err in sorted(failed.items())]
         lines += ["```", ""]
-    for name in sorted(modules):
-        lines += [
-            f"## `{name}`",
-            "",
-            "```{eval-rst}",
-            f".. automodule:: {name}",
-            "   :members:",
-            "   :undoc-members:",
-            "   :show-inheritance:",
-            "   :special-members: __call__",
-            "```",
-            "",
-        ]
+    lines += ["| module | what it holds |", "|---|---|"]
+    lines += [f"| {{doc}}`{name} <api/{name}>` | {_first_line(name)} |" for name in others]
+    lines.append("")
+    for name in CORE_MODULES:
+        lines += [f"## `{name}`", ""] + _automodule(name)
+    pages = {"api.md": "\n".join(lines)}
+    for name in others:
+        pages[f"api/{name}.md"] = "\n".join([f"# `{name}`", ""] + _automodule(name))
+    return pages
+
+
+# -- the reproduction ledger ---------------------------------------------------------------------
+def _evaluations(paper: str | None = None):
+    from reproductions.targets import evaluate_all
+
+    return evaluate_all(paper)
+
+
+def targets_page(paper: str) -> str:
+    from reproductions.targets.text import count_line, status_text, value_text
+
+    evaluations = _evaluations(paper)
+    lines = [
+        f"# {page_title('Reproduction ledger', paper)}",
+        "",
+        f"Paper: **{paper_title(paper)}**.",
+        "",
+        "Every table cell group, figure panel and quantitative sentence of the paper, with the paper's value, ours "
+        "and a status **computed** (`reproductions.targets`) from the stored full-mode results "
+        "(`reproductions/results/full/`), never from a quick run: *reproduced* (the paper's setting, within the "
+        "stated tolerance), *reproduced with a gap* (outside it, or a caveat on the measurement; the cause is "
+        "given, or said to be not established), *substitute* (another setting, with the reason; *agrees* or "
+        "*differs*), *missing* (the reason: data, compute, text incomplete). "
+        f"`repro targets --paper {paper}` prints the same.",
+        "",
+        f"**Counts:** {count_line(evaluations)} ({len(evaluations)} targets).",
+        "",
+        "| target | source | paper | ours | status |",
+        "|---|---|---|---|---|",
+    ]
+    for e in evaluations:
+        t = e.target
+        ref = f"{{ref}}`{t.id} <{label('target', t.id)}>`"
+        lines.append(f"| {ref} | {cell(t.source)} | {cell(value_text(t.paper_value, t.unit, 80))} | "
+                     f"{cell(value_text(e.ours, t.unit, 80))} | {cell(status_text(e))} |")
+    lines.append("")
+    for e in evaluations:
+        t = e.target
+        rows = [("what", t.what), ("source", t.source), ("paper's value", value_text(t.paper_value, t.unit, 600)),
+                ("ours", value_text(e.ours, t.unit, 600)), ("tolerance", t.tolerance.describe()),
+                ("setting as printed", t.paper_setting), ("our setting", t.our_setting)]
+        if t.substitute:
+            rows.append(("substitute", t.substitute))
+        if e.cause:
+            rows.append(("reason" if e.status in ("missing", "substitute") else "cause", e.cause))
+        if e.note:
+            rows.append(("measured", e.note))
+        if t.note:
+            rows.append(("note", t.note))
+        if t.discussed:
+            rows.append(("discussed in", t.discussed))
+        if e.run:
+            wall = e.run.get("wall_time_s")
+            rows.append(("stored run", f"{t.figure}: commit {e.run.get('commit')}, {e.run.get('device')}"
+                         + (f", {wall / 60:.1f} min" if isinstance(wall, (int, float)) else "")))
+        elif t.figure:
+            rows.append(("figure", t.figure))
+        lines += [f"({label('target', t.id)})=", f"## `{t.id}`", "", f"**Status:** {status_text(e)}", "",
+                  "| | |", "|---|---|"]
+        lines += [f"| {k} | {cell(v)} |" for k, v in rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def targets_summary_page(chapters: list[str]) -> str:
+    from reproductions.targets import STATUSES, counts
+    from reproductions.targets.text import status_text
+
+    evaluations = _evaluations()
+    lines = [
+        "# Reproduction ledger — all five works",
+        "",
+        f"Package version {package_version()}. Each work's targets (table cell groups, figure panels, quantitative "
+        "sentences), counted by the status computed from the stored full-mode results; `repro targets` lists them. "
+        "The claims (what the papers state) have their own ledger.",
+        "",
+        "| work | " + " | ".join(STATUSES) + " | total |",
+        "|---" * (len(STATUSES) + 2) + "|",
+    ]
+    for paper, title in registry.PAPERS.items():
+        ev = [e for e in evaluations if e.target.paper == paper]
+        c = counts(ev)
+        name = f"{{doc}}`{cell(title)} </_generated/{paper}/targets>`" if paper in chapters else cell(title)
+        lines.append(f"| {name} | " + " | ".join(str(c[s]) for s in STATUSES) + f" | {len(ev)} |")
+    c = counts(evaluations)
+    lines.append("| **all** | " + " | ".join(f"**{c[s]}**" for s in STATUSES) + f" | **{len(evaluations)}** |")
+    lines += ["", "## Gaps and their causes", ""]
+    gaps = [e for e in evaluations if e.status == "reproduced with a gap" or (e.status == "substitute" and not e.within)]
+    for e in gaps:
+        where = f"{{ref}}`{e.target.id} <{label('target', e.target.id)}>`" if e.target.paper in chapters \
+            else f"`{e.target.id}`"
+        lines.append(f"- {where} ({status_text(e)}): {' '.join(e.target.what.split())}. "
+                     f"{'Cause' if e.status != 'substitute' else 'Substitute'}: {' '.join(str(e.cause).split())}")
+    lines += ["", "## Missing, by reason", ""]
+    for kind in ("data", "compute", "text incomplete"):
+        ids = [e.target.id for e in evaluations if e.status == "missing" and str(e.cause).startswith(kind)]
+        lines.append(f"- **{kind}** ({len(ids)}): " + (", ".join(f"`{i}`" for i in ids) or "none"))
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -351,11 +487,14 @@ def main() -> int:
     for paper in chapters:
         writer.text(f"{paper}/constants.md", constants_page(paper))
         writer.text(f"{paper}/claims.md", claims_page(paper))
+        writer.text(f"{paper}/targets.md", targets_page(paper))
         for nb in sorted(NOTEBOOK_SRC.glob(f"{paper}_*.ipynb")):
             executed = NOTEBOOK_CACHE / nb.name
             writer.copy(executed if executed.is_file() else nb, f"{paper}/notebooks/{nb.name}")
     writer.text("ledger.md", ledger_page(chapters))
-    writer.text("api.md", api_page())
+    writer.text("targets.md", targets_summary_page(chapters))
+    for rel, text in api_pages().items():
+        writer.text(rel, text)
     writer.remove_stale()
     print(f"generate.py: {len(writer.written)} files in {OUT.relative_to(ROOT)} "
           f"(chapters: {', '.join(chapters) or 'none'})")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from reproductions.targets.registry import Measured, Target, Tolerance
 
 PAPER = "compams"
-#: The claims' tolerances (theory.claims: compams.exp-matches-full "tolerance", compams.exp-ef-fixes-topk "margin").
+#: The claims' tolerances in accuracy points: "tolerance" of the claim compams.exp-matches-full and "margin" of
+#: compams.exp-ef-fixes-topk (tests/test_targets.py checks that they agree).
 MATCH_POINTS, EF_MARGIN_POINTS = 1.0, 2.0
 TEXT_INCOMPLETE = ("the draft names no data set, model or number for Figure 1 (text incomplete); MNIST softmax and "
                    "MLP over 20 workers instead")
