@@ -292,39 +292,57 @@ def _runner_csvs(results: Path) -> list[Path]:
     return found
 
 
+def _run_groups(csvs: list[Path], folder: Path) -> dict[str, list[Path]]:
+    """Runner CSVs grouped by what they run: the sidecar's ``label`` (else ``algorithm``), prefixed by the
+    sub-folder, so that the seeds of one algorithm in one setting form one group; without a sidecar, the
+    file name without its ``_runN`` suffix."""
+    groups: dict[str, list[Path]] = {}
+    for p in csvs:
+        sidecar = p.with_name(p.name + ".json")
+        meta = {}
+        if sidecar.is_file():
+            with contextlib.suppress(ValueError, OSError):
+                meta = json.loads(sidecar.read_text())
+        name = meta.get("label") or meta.get("algorithm") or re.sub(r"_run\d+$", "", p.stem)
+        sub = str(p.parent.relative_to(folder)) if p.parent != folder else ""
+        groups.setdefault(f"{sub}: {name}" if sub else str(name), []).append(p)
+    return groups
+
+
 def plot_loss_curves(summary_or_results_dir: str | Path, out_dir: str | Path, *, name: str = "figure",
                      title: str | None = None, max_points: int = 2000) -> list[Path]:
     """The generic figure: ``loss - f*`` of every runner CSV of the folder against iterations (left)
     and against total bits, uplink + downlink (right), log scale; ``<name>.png`` and ``<name>.svg``.
+    The seeds of one algorithm (same sidecar label) are one line, their geometric mean, with the min-max
+    band over seeds; colours are the site-wide ones of :func:`reproductions.plot_style.algorithm_color`.
     Matplotlib's Agg canvas, no pyplot state. Without runner CSVs: :func:`plot_numeric_tables`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
+
+    from reproductions.plot_style import algorithm_color, band, finish
 
     results = Path(summary_or_results_dir)
     folder = results.parent if results.is_file() else results
     csvs = _runner_csvs(results)
     if not csvs:
         return plot_numeric_tables(folder, out_dir, name=name, title=title)
-    fig = MplFigure(figsize=(11, 4.2), layout="constrained")
+    fig = MplFigure(figsize=(12, 4.4), layout="constrained")
     FigureCanvasAgg(fig)
     ax_k, ax_b = fig.subplots(1, 2)
-    for p in csvs:
-        h = load_csv(p)
-        if len(h["k"]) == 0:
+    groups = _run_groups(csvs, folder)
+    for label, paths in groups.items():
+        hists = [h for h in (load_csv(p) for p in paths) if len(h["k"])]
+        if not hists:
             continue
-        keep = np.unique(np.linspace(0, len(h["k"]) - 1, min(max_points, len(h["k"]))).astype(int))
-        gap = np.where(h["loss_gap"] > 0, h["loss_gap"], np.nan)[keep]
-        bits = (h["cum_uplink_bits"] + h["cum_downlink_bits"])[keep]
-        label = str(p.relative_to(folder).with_suffix(""))
-        (line,) = ax_k.plot(h["k"][keep], gap, lw=1, label=label)
-        ax_b.plot(bits, gap, lw=1, color=line.get_color())
-    for ax, xlabel in ((ax_k, "iteration k"), (ax_b, "bits sent (uplink + downlink)")):
-        ax.set_yscale("log")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("f(x_k) - f*")
-        ax.grid(True, which="major", alpha=0.3)
-    if len(csvs) <= 16:
-        ax_k.legend(fontsize=7)
+        n = min(len(h["k"]) for h in hists)
+        keep = np.unique(np.linspace(0, n - 1, min(max_points, n)).astype(int))
+        gaps = np.array([h["loss_gap"][:n][keep] for h in hists])
+        bits = np.mean([(h["cum_uplink_bits"] + h["cum_downlink_bits"])[:n][keep] for h in hists], axis=0)
+        color = algorithm_color(label.rsplit(": ", 1)[-1])
+        band(ax_k, hists[0]["k"][:n][keep], gaps, label, color=color)
+        band(ax_b, bits, gaps, label, color=color)
+    finish(ax_k, "iteration k", "f(x_k) - f*", legend=len(groups) <= 24)
+    finish(ax_b, "bits sent (uplink + downlink)", "f(x_k) - f*", legend=False)
     fig.suptitle(title or folder.name, fontsize=10)
     return _save(fig, out_dir, name)
 

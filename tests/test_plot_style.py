@@ -1,0 +1,33 @@
+"""The shared plotting style (reproductions.plot_style): one colour per algorithm across the site, seed bands."""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from reproductions.plot_style import ALGORITHM_COLORS, algorithm_color, band, finish
+
+
+def test_variants_share_their_base_colour_and_longest_prefix_wins():
+    assert algorithm_color("MCM") == algorithm_color("MCM (PP 0.5)") == ALGORITHM_COLORS["MCM"]
+    assert algorithm_color("Rand-MCM (PP 0.5, single memory)") == ALGORITHM_COLORS["Rand-MCM"] != ALGORITHM_COLORS["MCM"]
+    assert algorithm_color("LENA-M-2") == algorithm_color("LENA") and algorithm_color("SGD Top-k EF") == ALGORITHM_COLORS["SGD"]
+    assert algorithm_color("COMP-AMS Top-k EF") == ALGORITHM_COLORS["COMP-AMS"]
+    # an unknown name: a colour from its text, the same on every call
+    assert algorithm_color("Some new method") == algorithm_color("Some new method")
+
+
+def test_band_draws_the_mean_and_a_band_over_seeds():
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    x = np.arange(5)
+    runs = np.array([10.0 ** -x, 10.0 ** (-x - 1)])
+    line = band(ax, x, runs, "DIANA")
+    assert line.get_label() == "DIANA (2 seeds)" and line.get_color() == ALGORITHM_COLORS["DIANA"]
+    np.testing.assert_allclose(line.get_ydata(), 10.0 ** (-x - 0.5))          # geometric mean on a log axis
+    assert len(ax.collections) == 1 and ax.get_yscale() == "log"                # the min-max band
+    single = band(ax, x, runs[:1], "MCM", log=False)
+    assert single.get_label() == "MCM" and len(ax.collections) == 1             # one seed: no band
+    finish(ax, "k", "gap")
+    assert ax.get_legend() is not None
