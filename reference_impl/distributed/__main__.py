@@ -20,7 +20,7 @@ def parser() -> argparse.ArgumentParser:
                    help="diana, mcm, ef21-sgd or neolithic; a comma-separated list runs each in turn "
                         "(results in OUT/<algorithm>)")
     p.add_argument("--rounds", type=int, default=2, help="NEOLITHIC's FCC rounds R")
-    p.add_argument("--d", type=int, default=6, help="dimension of the least-squares problem")
+    p.add_argument("--dim", type=int, default=6, help="dimension d of the least-squares problem")
     p.add_argument("--rows", type=int, default=8, help="data rows per worker")
     p.add_argument("--batch", type=int, default=None, help="minibatch rows per worker (default: exact gradients)")
     p.add_argument("--gamma", type=float, default=0.1, help="step size")
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
                              "start with torchrun --standalone --nnodes=1 --nproc-per-node=N+1")
         algorithms, backends = args.algorithm.split(","), args.backend.split(",")
         many = len(algorithms) * len(backends) > 1
-        cfgs = [RunConfig(algorithm=a, workers=world - 1, d=args.d, rows=args.rows, batch=args.batch,
+        cfgs = [RunConfig(algorithm=a, workers=world - 1, d=args.dim, rows=args.rows, batch=args.batch,
                           gamma=args.gamma, up=args.up, down=args.down, iterations=args.iterations,
                           rounds=args.rounds, seed=args.seed, backend=b, residual=not args.no_residual,
                           timeout=args.timeout, out=os.path.join(args.out, f"{a}-{b}") if many else args.out,
@@ -81,7 +81,9 @@ def main(argv=None) -> int:
     device = f"cuda:{int(os.environ.get('LOCAL_RANK', rank)) % max(1, torch.cuda.device_count())}" if use_nccl else "cpu"
     if use_nccl:
         torch.cuda.set_device(device)
-    dist.init_process_group("nccl" if use_nccl else "gloo", timeout=datetime.timedelta(seconds=cfgs[0].timeout))
+    # the group (rendezvous) waits at least a minute for slow starters; each message waits --timeout
+    dist.init_process_group("nccl" if use_nccl else "gloo",
+                            timeout=datetime.timedelta(seconds=max(60.0, cfgs[0].timeout)))
     code = 0
     try:
         import warnings

@@ -295,9 +295,8 @@ def run_server(cfg: RunConfig, channel: Channel) -> int:
         lost, status = exc.lost, "interrupted"
     finally:
         _write_outputs(out, iterates, link, cfg, lost)
-    if lost is not None:
-        link.stop_workers(skip=(lost.rank,))
-        _amend_sidecar(csv_path, lost)
+    if lost is not None:      # no stop message: the server's exit closes its connections, which the
+        _amend_sidecar(csv_path, lost)  # other workers see at once (a worker blocked in a send could not read one)
         print(f"error: {lost}; the {len(iterates)} finished rounds are kept in {out} (status interrupted)",
               file=sys.stderr)
         return 3

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
+import sys
+import time
 
 import numpy as np
 
@@ -60,6 +63,8 @@ class Channel:
         try:
             start().wait(self.timeout)
         except Exception as exc:  # gloo: connection closed / timed out
+            if os.environ.get("REPRO_DEBUG"):
+                print(f"rank {self.rank}: {what} from/to {peer} failed at {time.time():.3f}", file=sys.stderr)
             raise PeerLost(peer, self.round, what, exc) from None
 
     def _count(self, c: Counters, payload: bytes, residual: bytes):
