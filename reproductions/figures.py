@@ -82,7 +82,7 @@ class DataUnavailable(FigureInputError):
 
 # One module per work defines ``FIGURES`` (a list of Figure); add a work by adding its module here.
 FIGURE_MODULES = ("reproductions.iade", "reproductions.neolithic", "reproductions.compams", "reproductions.lena",
-                  "reproductions.mcm")
+                  "reproductions.mcm", "reproductions.deep")
 
 
 @functools.lru_cache(maxsize=None)

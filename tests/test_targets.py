@@ -247,3 +247,31 @@ def test_version_is_the_same_everywhere():
         sys.path.remove(str(ROOT / "book"))
     assert generate.package_version() == version
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+# --- the deep-learning targets read the results their figures will store --------------------------------------
+def test_deep_substitutes_are_scored_from_their_stored_shape(tmp_path):
+    def row(acc, loss=0.05):
+        return dict(test_accuracy=acc, train_loss=loss)
+
+    mcm_rows = {a: row(v / 100) for a, v in T.paper_value("mcm.nonconvex-table.mnist-accuracy").items()}
+    root = _stored("mcm-mnist-cnn", tmp_path / "mcm", dict(rows=mcm_rows, config=dict(rows=500, batch=32,
+                                                                                      iterations=1500), epochs=96))
+    e = T.evaluate(T.get("mcm.nonconvex-table.mnist-accuracy"), root)
+    assert e.status == T.SUBSTITUTE and e.within and "500 images per worker" in e.note
+    e = T.evaluate(T.get("mcm.nonconvex-table.mnist-train-loss"), root)
+    assert e.status == T.SUBSTITUTE and e.within is False            # 0.05 everywhere is not the slide's 0.025..0.075
+
+    topk = {r: {"P-SGD": row(0.99), "MEM-SGD": row(0.985), "Double Squeeze": row(0.984), "EF21-SGD": row(0.9),
+                "NEOLITHIC": row(0.986)} for r in ("5%", "1%")}
+    quant = {"P-SGD": row(0.99), "QSGD": row(0.985), "MEM-SGD": row(0.986), "Double Squeeze": row(0.984),
+             "NEOLITHIC": row(0.986)}
+    sweep = {str(R): row(0.99 - 0.002 * R) for R in (1, 2, 3, 4, 5)}
+    root = _stored("neolithic-dl-substitute", tmp_path / "neo", dict(topk=topk, quant=quant, r_sweep=sweep))
+    for tid in ("neolithic.cifar10.table-1-topk", "neolithic.cifar10.table-2-quantized", "neolithic.cifar10.r-table-dl"):
+        e = T.evaluate(T.get(tid), root)
+        assert e.status == T.SUBSTITUTE and e.within, (tid, e.per_key)
+    topk["1%"]["EF21-SGD"] = row(0.999)                                  # EF21 no longer the least accurate
+    root = _stored("neolithic-dl-substitute", tmp_path / "neo2", dict(topk=topk, quant=quant, r_sweep=sweep))
+    e = T.evaluate(T.get("neolithic.cifar10.table-1-topk"), root)
+    assert e.within is False and e.per_key["1%/EF21-SGD the least accurate"] == 1.0

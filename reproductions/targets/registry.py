@@ -75,17 +75,27 @@ class Tolerance:
         return abs(math.log10(float(ours) / float(paper)))
 
     def compare(self, paper: Any, ours: Any) -> tuple[bool, float, dict]:
-        """``(within, largest deviation, per-key deviations)``; dict values are compared key by key on
-        the keys of ``paper`` (a key missing from ``ours`` counts as outside)."""
-        if isinstance(paper, Mapping):
-            per = {}
-            for key, pv in paper.items():
-                per[key] = self.deviation(pv, ours[key]) if key in ours and ours[key] is not None else math.inf
-            worst = max(per.values()) if per else 0.0
-            limit = 0.0 if self.kind == "holds" else self.size
-            return all(v <= limit for v in per.values()), worst, per
-        dev = self.deviation(paper, ours)
-        return dev <= (0.0 if self.kind == "holds" else self.size), dev, {}
+        """``(within, largest deviation, per-key deviations)``; dict values (nested too) are compared key by
+        key on the keys of ``paper`` (a key missing from ``ours`` counts as outside); nested keys are
+        joined with ``/`` in the per-key deviations."""
+        per = self._per_key(paper, ours, "") if isinstance(paper, Mapping) else {}
+        if not per and isinstance(paper, Mapping):
+            return True, 0.0, {}
+        worst = max(per.values()) if per else self.deviation(paper, ours)
+        limit = 0.0 if self.kind == "holds" else self.size
+        return worst <= limit, worst, per
+
+    def _per_key(self, paper: Mapping, ours: Any, prefix: str) -> dict:
+        out = {}
+        for key, pv in paper.items():
+            name = f"{prefix}{key}"
+            ov = ours.get(key) if isinstance(ours, Mapping) else None
+            if isinstance(pv, Mapping):
+                sub = self._per_key(pv, ov if isinstance(ov, Mapping) else {}, name + "/")
+                out.update(sub)
+            else:
+                out[key if not prefix else name] = self.deviation(pv, ov) if ov is not None else math.inf
+        return out
 
     def describe(self) -> str:
         text = {"abs": f"|ours - paper| <= {self.size:g}", "log10": f"|log10(ours / paper)| <= {self.size:g}",
