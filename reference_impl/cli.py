@@ -396,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     from reproductions.targets.cli import add_parser as add_targets_parser  # logic in reproductions/targets/cli.py
 
     add_targets_parser(sub)
+    from reference_impl.distributed.cli import add_parser as add_distributed_parser  # logic in distributed/cli.py
+
+    add_distributed_parser(sub)
     run_epilog = """\
 FIGURE_ID: from `repro list` (e.g. iade-kappa-scaling). The results folder holds one CSV per run with
 a JSON sidecar (seed, parameters, commit, device, wall time, status: completed, diverged, non-finite,

@@ -12,8 +12,8 @@ import os
 import sys
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m reference_impl.distributed",
+def parser(add_help: bool = True) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m reference_impl.distributed", add_help=add_help,
                                 description="Run one algorithm with a server rank and N worker ranks "
                                             "(start with torchrun --nproc-per-node=N+1).")
     p.add_argument("--algorithm", default="diana",
@@ -48,24 +48,31 @@ def _pair(text, name):
         raise ValueError(f"{name} must be RANK:ROUND with integers, got {text!r}") from None
 
 
+def configs(args, workers: int):
+    """The RunConfig of each (algorithm, backend) asked for, checked (ValueError naming the parameter)."""
+    from reference_impl.distributed.ps import RunConfig
+
+    algorithms, backends = args.algorithm.split(","), args.backend.split(",")
+    many = len(algorithms) * len(backends) > 1
+    cfgs = [RunConfig(algorithm=a, workers=workers, d=args.dim, rows=args.rows, batch=args.batch,
+                      gamma=args.gamma, up=args.up, down=args.down, iterations=args.iterations,
+                      rounds=args.rounds, seed=args.seed, backend=b, residual=not args.no_residual,
+                      timeout=args.timeout, out=os.path.join(args.out, f"{a}-{b}") if many else args.out,
+                      die_at=_pair(args.die_at, "--die-at"), stall_at=_pair(args.stall_at, "--stall-at"))
+            for a in algorithms for b in backends]
+    for cfg in cfgs:
+        cfg.check()
+    return cfgs
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     rank, world = int(os.environ.get("RANK", "-1")), int(os.environ.get("WORLD_SIZE", "0"))
-    from reference_impl.distributed.ps import RunConfig
     try:
         if rank < 0 or world < 2:
             raise ValueError("RANK and WORLD_SIZE must be set with WORLD_SIZE >= 2 (one server and N >= 1 workers): "
                              "start with torchrun --standalone --nnodes=1 --nproc-per-node=N+1")
-        algorithms, backends = args.algorithm.split(","), args.backend.split(",")
-        many = len(algorithms) * len(backends) > 1
-        cfgs = [RunConfig(algorithm=a, workers=world - 1, d=args.dim, rows=args.rows, batch=args.batch,
-                          gamma=args.gamma, up=args.up, down=args.down, iterations=args.iterations,
-                          rounds=args.rounds, seed=args.seed, backend=b, residual=not args.no_residual,
-                          timeout=args.timeout, out=os.path.join(args.out, f"{a}-{b}") if many else args.out,
-                          die_at=_pair(args.die_at, "--die-at"), stall_at=_pair(args.stall_at, "--stall-at"))
-                for a in algorithms for b in backends]
-        for cfg in cfgs:
-            cfg.check()
+        cfgs = configs(args, world - 1)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -110,4 +117,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
