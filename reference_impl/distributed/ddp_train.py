@@ -109,6 +109,20 @@ def check(out: Path, steps: int = 30, batch: int = 32) -> dict:
     return res
 
 
+def powersgd_bytes(model, rank: int, min_compression_rate: float = 2.0) -> int:
+    """Bytes per step of PowerSGD's hook after its warm-up, by its rule (estimated, not measured): a
+    matrix n x m is sent as P (n x r) and Q (m x r) in float32 when ``n m >= rate r (n + m)``, else whole;
+    vectors (biases) whole."""
+    total = 0
+    for p in model.parameters():
+        if p.dim() >= 2:
+            n, m = p.shape[0], p[0].numel()
+            total += 4 * (rank * (n + m) if n * m >= min_compression_rate * rank * (n + m) else n * m)
+        else:
+            total += 4 * p.numel()
+    return total
+
+
 def compare(steps: int = 300, batch: int = 32) -> dict:
     """Plain DDP, our hook with several compressors, PowerSGD and fp16: same model, data and steps."""
     from torch.distributed.algorithms.ddp_comm_hooks import default_hooks, powerSGD_hook
@@ -117,9 +131,10 @@ def compare(steps: int = 300, batch: int = 32) -> dict:
     X, y = make_data(rank, 2048)
     Xt, yt = make_data(-1, 4096)
     d = sum(p.numel() for p in make_model().parameters())
-    runs = {"ddp (float32 all-reduce)": None, "fp16 hook": "fp16", "PowerSGD rank 2": "powersgd"}
+    runs = {"ddp (float32 all-reduce)": None, "fp16 hook": "fp16", "PowerSGD rank 2 (bytes est.)": "powersgd"}
     for c in ("identity", f"top-{d // 100}", f"top-{d // 10}", f"rand-{d // 10}", "qsgd-4"):
-        runs[f"ours {c} + EF" if c != "identity" else "ours identity"] = c
+        ef = c.startswith("top")                 # error feedback for the biased (contractive) ones
+        runs[f"ours {c}" + (" + EF" if ef else "")] = (c, ef)
     results = {}
     for label, kind in runs.items():
         model = make_model()
@@ -132,11 +147,9 @@ def compare(steps: int = 300, batch: int = 32) -> dict:
             ps = powerSGD_hook.PowerSGDState(process_group=None, matrix_approximation_rank=2,
                                              start_powerSGD_iter=2, use_error_feedback=True, warm_start=True)
             m = ddp(model, (ps, powerSGD_hook.powerSGD_hook))
-            bytes_per_step = sum(4 * (2 * (p.shape[0] + p.shape[1]) if p.dim() == 2 else p.numel())
-                                 for p in model.parameters())
+            bytes_per_step = powersgd_bytes(model, rank=2)
         else:
-            comp = parse_compressor(kind)
-            state = CompressionState(comp, error_feedback=comp.kind == "contractive" or kind.startswith("top"))
+            state = CompressionState(parse_compressor(kind[0]), error_feedback=kind[1])
             m = ddp(model, (state, compressed_allreduce_hook))
             bytes_per_step = None
         opt = torch.optim.SGD(m.parameters(), lr=0.2)
