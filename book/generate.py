@@ -471,7 +471,8 @@ def targets_summary_page(chapters: list[str]) -> str:
         where = f"{{ref}}`{e.target.id} <{label('target', e.target.id)}>`" if e.target.paper in chapters \
             else f"`{e.target.id}`"
         lines.append(f"- {where} ({status_text(e)}): {' '.join(e.target.what.split())}. "
-                     f"{'Cause' if e.status != 'substitute' else 'Substitute'}: {' '.join(str(e.cause).split())}")
+                     f"{'Cause' if e.status != 'substitute' else 'Substitute'}: {' '.join(str(e.cause).split())}"
+                     + (f". Measured: {' '.join(e.note.split())}" if e.note else ""))
     lines += ["", "## Missing, by reason", ""]
     for kind in ("data", "compute", "text incomplete"):
         ids = [e.target.id for e in evaluations if e.status == "missing" and str(e.cause).startswith(kind)]
