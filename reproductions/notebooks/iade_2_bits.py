@@ -100,3 +100,32 @@ for ax in axes:
 axes[1].legend(fontsize=7)
 fig.tight_layout()
 plt.show()
+
+# %% [markdown]
+# ## Stored full mode, read with `reproductions.load_results`
+#
+# `repro run iade-bits --full` (all 32561 rows of a9a) is stored in `reproductions/results/full/iade-bits/`.
+# `load_results` gives one row per run and recorded iteration, with each run's sidecar (algorithm, seed,
+# commit, status, stop reason) as columns. These numbers are read from the stored files, not recomputed, so
+# they print the same on every machine. The verdicts are the target registry's (`repro targets --paper iade`),
+# computed from the same files.
+
+# %%
+from reproductions import load_results
+from reproductions.results_frame import NoStoredResults
+from reproductions.targets import evaluate, get as get_target
+
+try:
+    stored = load_results("iade-bits")
+except NoStoredResults as exc:
+    print(exc)
+else:
+    last = stored.sort_values("k").groupby("run").last()
+    print(f"stored full run: commit {last['commit'].iloc[0]}, {last['device'].iloc[0]}")
+    print(f"{'algorithm':<10} {'status':<10} {'stopped by':<11} {'at k':>5} {'total Mbit':>11}")
+    for _, row in last.sort_values("algorithm").iterrows():
+        total = (row["cum_uplink_bits"] + row["cum_downlink_bits"]) / 1e6
+        print(f"{row['algorithm']:<10} {row['status']:<10} {row['stop_reason']:<11} {int(row['k']):>5} {total:>11.2f}")
+    for tid in ("iade.table-1.bits-per-communication", "iade.section-1.1.total-bits"):
+        e = evaluate(get_target(tid))
+        print(f"{tid}: {e.status}")
