@@ -57,9 +57,10 @@ print("grid choice: alpha * L_bar =", ch["alpha_over_L"], "| LENA gamma =", ch["
 # NBVAL_IGNORE_OUTPUT
 # (informational: grid choices, and quantities read at a threshold crossing or from upload counts, which
 #  other BLAS kernels can move; the checks below assert the stable facts)
-P = R.PAPER_VALUES
-PAPER_MB = {"LENA": P["fig2b_bits_LENA"], "LENA-3": P["fig2b_bits_LENA_3trigger"], "DIANA": P["fig2b_bits_DIANA"],
-            "LAG": P["fig2b_bits_LAG"]}
+from reproductions.targets import lena as PAPER  # the paper's numbers, written once (the target registry)
+
+P = PAPER.FIG2B
+PAPER_MB = {"LENA": P["bits_LENA"], "LENA-3": P["bits_LENA_3trigger"], "DIANA": P["bits_DIANA"], "LAG": P["bits_LAG"]}
 
 
 def mb(bits):
@@ -93,10 +94,10 @@ freq = {n: (x["bits"] > 0).mean() for n, x in r.items()}
 assert freq["LENA"] < freq["LAG"] and freq["LENA-3"] < freq["LENA"], freq
 assert r["LENA-printed"]["loss"][-1] > 5 * r["DGD"]["loss"][-1]
 assert freq["LAG"] > 4 * freq["LENA"], freq
-print(f"LENA uploads over 4x less often than LAG: True (paper: about 10^{P['lag_vs_lena_upload_frequency_orders']} x)")
+print(f"LENA uploads over 4x less often than LAG: True (paper: about 10^{PAPER.LAG_VS_LENA_FREQUENCY_ORDERS} x)")
 print("DIANA needs fewer bits than LENA to the target here:",
       bool(res["bits_to_target"]["DIANA"] < res["bits_to_target"]["LENA"]),
-      f"| paper: LENA saves {P['fig2b_saving_vs_DIANA']:.0%} of DIANA's bits")
+      f"| paper: LENA saves {P['saving_vs_DIANA']:.0%} of DIANA's bits")
 
 # %% [markdown]
 # ## Full mode (stored): the paper's setting M = 200, all images, minibatch 3, target 0.86
