@@ -5,11 +5,12 @@ Claims checked (issue 11, part 1):
   them, and the receiver rebuilds the float64 row exactly (payload + residual);
 * the precondition of the replayed randomness: a supported compressor's draws do not depend on the
   values it compresses (the generator's state after compressing zeros equals that after real data);
-* with gloo and 3-4 worker processes, DIANA, MCM, EF21-SGD and NEOLITHIC give the simulation's
+* with gloo and 3-4 processes, DIANA, MCM, EF21-SGD, NEOLITHIC and COMP-AMS give the simulation's
   iterates bit for bit (numpy and torch float64), every message's payload is ``ceil(bits / 8)`` bytes of
   the simulation's bits, and the per-round bit counts equal the simulation's;
 * a worker that dies (SIGKILL) or stalls makes the server stop within the timeout with one error
-  naming the rank and the round, the finished rounds kept (status interrupted).
+  naming the rank and the round, the finished rounds kept (status interrupted) and equal to the
+  simulation's (COMP-AMS with top-k there, so top-k also crosses the wire).
 
 Processes: two torchrun launches (4 and 3 processes) and two fault launches (3 processes), each with a
 wall-clock limit so that a hang fails instead of blocking CI. A dead worker is seen at once (its
@@ -38,9 +39,9 @@ from reference_impl.distributed.codecs import (apply_residual, bits_to_bytes, by
                                                residual_of)
 from reference_impl.distributed.ps import RunConfig, parse_compressor, simulate  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.filterwarnings("ignore::reference_impl.algorithms.base.TheoryRangeWarning")
 
-ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 LAUNCH_LIMIT_S = 120       # a launch that has not finished by then is a hang: fail, don't block CI
 COMPRESSORS = ["identity", "top-2", "rand-3", "qsgd-1", "qsgd-4"]
@@ -67,6 +68,28 @@ def test_codec_round_trip_is_exact_and_sized_by_the_simulated_bits(name):
         assert np.array_equal(exact.view(np.uint64), np.asarray(out.values[i]).view(np.uint64))
 
 
+def test_book_page_example_compressor_plugs_into_the_codecs():
+    """The compressor and codec of book/distributed.md, run as printed: its rows round-trip exactly."""
+    from reference_impl.distributed.codecs import CODECS
+
+    text = (ROOT / "book" / "distributed.md").read_text()
+    ns: dict = {}
+    exec(text.split("```python\n", 1)[1].split("```", 1)[0], ns)  # noqa: S102 - our own page
+    try:
+        codec = codec_for(ns["FirstK"](3))
+        X = np.random.default_rng(3).standard_normal((2, 6))
+        out, rows = codec.compress(NUMPY, X, None)
+        assert np.array_equal(out.values[:, 3:], np.zeros((2, 3))) and np.array_equal(out.values[:, :3], X[:, :3])
+        for i, msg in enumerate(rows):
+            bits = codec.encode(msg)
+            assert len(bits) == out.bits[i] == 96
+            decoded = codec.decode(bits, 6)
+            exact = apply_residual(decoded, residual_of(msg.values, decoded))
+            assert np.array_equal(exact, out.values[i])
+    finally:
+        CODECS.pop(ns.get("FirstK"), None)
+
+
 def test_residual_falls_back_to_dense_when_the_payload_loses_a_nonzero():
     exact = np.array([1e-300, 0.5, 0.0])        # 1e-300 underflows to 0 in float32
     decoded = np.array([0.0, 0.5, 0.0])
@@ -82,6 +105,19 @@ def test_draws_do_not_depend_on_the_values(name):
     comp(NUMPY, np.zeros((4, 9)), a)
     comp(NUMPY, np.random.default_rng(0).standard_normal((4, 9)), b)
     assert a.bit_generator.state == b.bit_generator.state
+
+
+def test_repro_distributed_refuses_bad_input_in_one_line(capsys):
+    from reference_impl.cli import main
+
+    assert main(["distributed", "--workers", "0"]) == 2
+    assert main(["distributed", "--workers", "2", "--iterations", "0"]) == 2
+    assert main(["distributed", "--workers", "2", "--up", "sign"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["repro: error: --workers must be an integer in [1, 64], got 0",
+                   "repro: error: iterations must be an integer in [1, 1000000], got 0",
+                   "repro: error: compressor must be identity, top-K, rand-K or qsgd-S with an integer K/S >= 1, "
+                   "got 'sign'"]
 
 
 def test_unsupported_compressor_and_bad_config_name_the_parameter():
@@ -136,7 +172,7 @@ def _check_against_simulation(out: Path):
     return cfg
 
 
-ALGOS = "diana,mcm,ef21-sgd,neolithic"
+ALGOS = "diana,mcm,ef21-sgd,neolithic,compams"
 
 
 def test_bitwise_equal_to_simulation_minibatch_rand_k(tmp_path):
@@ -153,7 +189,7 @@ def test_bitwise_equal_to_simulation_exact_gradients_qsgd(tmp_path):
     _torchrun(tmp_path, 2, "--algorithm", ALGOS, "--up", "qsgd-2", "--down", "qsgd-1", "--iterations", "5",
               "--dim", "5")
     done = [_check_against_simulation(p) for p in sorted(tmp_path.iterdir()) if p.is_dir()]
-    assert len(done) == 4
+    assert len(done) == 5
 
 
 # -- faults --------------------------------------------------------------------------------------------------
@@ -199,8 +235,8 @@ def _check_interrupted(tmp_path, rank, round_, err):
 
 def test_dead_worker_stops_the_server_naming_rank_and_round(tmp_path):
     timeout = 20.0
-    procs = _spawn(tmp_path, 2, "--algorithm", "diana", "--iterations", "8", "--timeout", str(timeout),
-                   "--die-at", "2:4")
+    procs = _spawn(tmp_path, 2, "--algorithm", "compams", "--up", "top-2", "--gamma", "0.05", "--iterations", "8",
+                   "--timeout", str(timeout), "--die-at", "2:4")      # (top-k on the wire: rounds 1-3 bitwise)
     start = time.monotonic()
     code, err = _finish(procs, timeout + 60)
     assert procs[2].returncode == -signal.SIGKILL                 # the worker really died

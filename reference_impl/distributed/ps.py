@@ -7,14 +7,14 @@ usual statuses); it also writes every iterate (``iterates.npy``) and what crosse
 (``wire.json``: per round and worker the bits and payload bytes of every message, the downlink's, the
 residual bytes; totals of payload, residual and header bytes sent and received).
 
-Per algorithm, :data:`ALGORITHMS` says how the server's model reaches the workers:
+Per algorithm, ``ALGORITHMS`` says how the server's model reaches the workers:
 
-* ``model_field`` (DIANA: ``w``, EF21-SGD: ``x``): the step's downlink is a full-precision broadcast;
+* ``model_field`` (DIANA: ``w``, EF21-SGD, COMP-AMS: ``x``): the step's downlink is a full-precision broadcast;
   after each step the server sends the new model (``32 d`` bits, what the simulation counts for the
   broadcast) and each worker puts it into that field of its state;
 * otherwise (MCM) the downlink is a compressor call inside the step (a Broadcaster / Listener).
 
-``server_only`` fields (MCM's preserved model ``w``, EF21's aggregate ``g``) are set to NaN on the
+``server_only`` fields (MCM's preserved model ``w``, EF21's aggregate ``g``, COMP-AMS's moments) are set to NaN on the
 workers: a worker never holds them, and NaN there proves its step does not use them.
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ from typing import Callable
 import numpy as np
 
 from reference_impl.algorithms.base import Algorithm
+from reference_impl.algorithms.compams import compams
 from reference_impl.algorithms.diana import diana
 from reference_impl.algorithms.ef21_sgd import ef21_sgd
 from reference_impl.algorithms.mcm import mcm
@@ -66,6 +67,8 @@ ALGORITHMS = {
     "neolithic": Spec(lambda c, up, down: neolithic(c.gamma, up, c.rounds, bidirectional=c.down != "identity",
                                                     server_compressor=down, batch=c.batch),
                       lambda c: None if c.down != "identity" else "x", ("v_server",)),
+    # COMP-AMS (002, Algorithm 1): compressed g + e up, AMSGrad on the server, the model broadcast.
+    "compams": Spec(lambda c, up, down: compams(c.gamma, up, batch=c.batch), "x", ("m", "v", "v_hat")),
 }
 
 

@@ -16,7 +16,7 @@ Randomness: the simulation draws from one ``numpy.random.Generator``, vectorised
 (``rng.random((N, d))``, ``sample_batch`` drawing keys for all N workers). Every rank holds a replica of
 that generator (same seed) and makes exactly the simulation's calls with the simulation's shapes: a
 Sender compresses an (N, d) batch whose row i is the rank's vector and whose other rows are zero, and
-keeps row i; a Receiver / Listener replays the compressor's draws (:meth:`Codec.replay`); minibatch rows
+keeps row i; a Receiver / Listener replays the compressor's draws (:meth:`~reference_impl.distributed.codecs.Codec.replay`); minibatch rows
 are drawn for all N workers from the shard sizes only, and row i is kept. This is exact for compressors
 that act row by row and whose draws do not depend on the values (true of Identity, Top-k, Rand-k and
 QSGD; ``tests/test_distributed.py`` checks it). The price: every rank generates the N x d random
