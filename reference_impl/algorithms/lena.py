@@ -119,6 +119,32 @@ def check_lena_params(alpha, beta, drift, gamma, triggers_needed, trigger_norm, 
             f"uniform_formula must be one of {UNIFORM_FORMULAS}, got {uniform_formula!r}")
 
 
+def new_drift(xp, drift, v, q, k, last, aG=None, mom=None, uniform_formula="corrected", q_value=0):
+    """The drift q an upload sets (Algorithm 1 line 10; eq. (6) momentum, eq. (7) uniform), rows (M, d).
+
+    ``v``: the uploaded estimates, ``q``: the old drifts, ``k``/``last``: this round and each node's
+    last upload round (-1: none), for the uniform average of eq. (7); ``aG`` (alpha g) and ``mom`` are
+    needed only by the drifts ``"gradient"`` and ``"momentum"``. Shared by :func:`lena`'s step and by the
+    server of :mod:`reference_impl.distributed`, which knows v, q, k and last but not the gradients.
+    """
+    if drift == "zero":
+        return xp.zeros(tuple(v.shape))
+    if drift == "gradient":
+        return aG
+    if drift == "v":
+        return v
+    if drift == "momentum":
+        return mom
+    if drift == "fixed":
+        return xp.zeros(tuple(v.shape)) + xp.scalar(q_value)
+    # uniform average since the last upload, eq. (7), from v and the old drift alone
+    n = np.where(last >= 0, k - last, k + 1).astype(np.int64)
+    n_b = xp.asarray(n[:, None])
+    if uniform_formula == "corrected":
+        return (v + (n_b - 1) * q) / n_b
+    return v - (n_b - 1) * q
+
+
 def mean_smoothness(problem) -> float:
     """``L_bar = (1/M) sum_m L_m`` (Assumption 1) when the problem has per-worker constants, else L."""
     L_i = getattr(problem, "L_i", None)
@@ -231,23 +257,8 @@ def lena(alpha, beta, drift="momentum", *, gamma=0.1, triggers_needed=1, batch=N
             bits[up] = n_vec * full_precision_bits(d)
         v = select_rows(xp, up, sent, state.q)
         # the new drift of the nodes that uploaded
-        if drift == "zero":
-            q_new = xp.zeros((M, d))
-        elif drift == "gradient":
-            q_new = aG
-        elif drift == "v":
-            q_new = v
-        elif drift == "momentum":
-            q_new = mom
-        elif drift == "fixed":
-            q_new = xp.zeros((M, d)) + xp.scalar(q_value)
-        else:  # uniform average since the last upload, eq. (7), from v and the old drift alone
-            n = np.where(state.last >= 0, state.k - state.last, state.k + 1).astype(np.int64)
-            n_b = xp.asarray(n[:, None])
-            if uniform_formula == "corrected":
-                q_new = (v + (n_b - 1) * state.q) / n_b
-            else:
-                q_new = v - (n_b - 1) * state.q
+        q_new = new_drift(xp, drift, v, state.q, state.k, state.last, aG=aG, mom=mom,
+                          uniform_formula=uniform_formula, q_value=q_value)
         q = select_rows(xp, up, q_new, state.q)
         e = u - v
         w = state.w - xp.mean(v, axis=0)
