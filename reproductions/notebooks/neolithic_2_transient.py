@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# # 001, transient complexity: measured against $n$ and $\delta$
+# # 001, transient complexity: measured against n and δ
 #
 # **Claim (slides "Existing convergence rate (non-convex)" and "NEOLITHIC (nearly) attains the
 # optimal convergence rate").** Transient iterations are the iterations before an algorithm reaches
@@ -51,7 +51,7 @@ from reproductions.figures import load_summary
 from reproductions.neolithic import TRANSIENT_EPS, TRANSIENT_PROBLEM, claimed_transient_exponents, transient_experiment
 
 FULL = os.environ.get("REPRO_FULL") == "1"
-CLAIMED = {"NEOLITHIC": {"n": 1.0, "1/delta": 2.0}, "MEM-SGD": {"n": 3.0, "1/delta": 4.0}}  # slides' table
+from reproductions.targets.neolithic import TRANSIENT as CLAIMED  # slides' table, from the target registry
 assert CLAIMED == claimed_transient_exponents()  # the same exponents, read off theory/neolithic.py
 res = transient_experiment(FULL)
 c = res["sweep"]["constants"]
