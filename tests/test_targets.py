@@ -275,3 +275,18 @@ def test_deep_substitutes_are_scored_from_their_stored_shape(tmp_path):
     root = _stored("neolithic-dl-substitute", tmp_path / "neo2", dict(topk=topk, quant=quant, r_sweep=sweep))
     e = T.evaluate(T.get("neolithic.cifar10.table-1-topk"), root)
     assert e.within is False and e.per_key["1%/EF21-SGD the least accurate"] == 1.0
+
+
+def test_mcm_figure_targets_flip_with_their_stored_numbers(tmp_path):
+    final = {"MCM": -2.4, "Rand-MCM": -2.41, "Rand-MCM (PP 0.5)": -2.43, "Rand-MCM (PP 0.5, single memory)": -2.32}
+    e = T.evaluate(T.get("mcm.rand-mcm.single-memory"), _stored("mcm-rand-mcm", tmp_path / "a", dict(final=final)))
+    assert e.status == T.SUBSTITUTE and e.within
+    e = T.evaluate(T.get("mcm.rand-mcm.single-memory"),
+                   _stored("mcm-rand-mcm", tmp_path / "b", dict(final=dict(final, **{"Rand-MCM": -2.0}))))
+    assert e.within is False and e.per_key["Rand-MCM within 0.1 of MCM"] == 1.0
+    limit = dict(gamma_L=[0.5, 0.25, 0.125], ratio={"MCM": [1.6, 1.2, 1.1], "Artemis": [5.0, 4.2, 3.8]}, fit_c=0.05)
+    assert T.evaluate(T.get("mcm.summary.limit-variance"), _stored("mcm-limit-variance", tmp_path / "c", limit)).status \
+        == T.REPRODUCED
+    limit["ratio"]["MCM"][-1] = 1.4                                     # MCM's plateau no longer near DIANA's
+    assert T.evaluate(T.get("mcm.summary.limit-variance"), _stored("mcm-limit-variance", tmp_path / "d", limit)).status \
+        == T.GAP
