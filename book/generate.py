@@ -477,6 +477,17 @@ def targets_summary_page(chapters: list[str]) -> str:
     for kind in ("data", "compute", "text incomplete"):
         ids = [e.target.id for e in evaluations if e.status == "missing" and str(e.cause).startswith(kind)]
         lines.append(f"- **{kind}** ({len(ids)}): " + (", ".join(f"`{i}`" for i in ids) or "none"))
+    lines += ["", "## Closing note", "",
+              f"Of the {len(evaluations)} targets of the five works, " + ", ".join(f"{c[s]} are {s}" for s in STATUSES)
+              + ". 004's convex table, row by row:", ""]
+    for e in evaluations:
+        if e.target.id.startswith("mcm.convex-table."):
+            text = f"- `{e.target.id}`: {e.status}"
+            if e.cause:
+                text += f" ({' '.join(str(e.cause).split())})"
+            if e.note:
+                text += f". Measured: {' '.join(e.note.split())}"
+            lines.append(text)
     lines.append("")
     return "\n".join(lines)
 
