@@ -149,7 +149,16 @@ def _contractive(compressor):
     if compressor is None or getattr(compressor, "kind", None) != "unbiased":
         return compressor
     from reference_impl.compressors.fcc import ScaledUnbiased
-    return ScaledUnbiased(compressor)
+
+    # one wrapper per compressor: it caches its sympy constant, which a fresh wrapper per round (a step
+    # schedule rebuilds the algorithm every round) would re-derive every round (20 ms)
+    key = id(compressor)
+    if key not in _SCALED or _SCALED[key][0] is not compressor:
+        _SCALED[key] = (compressor, ScaledUnbiased(compressor))
+    return _SCALED[key][1]
+
+
+_SCALED: dict = {}
 
 
 def with_step_schedule(build: Callable[[float], Algorithm], schedule: Callable[[int], float]) -> Algorithm:
