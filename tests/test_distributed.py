@@ -5,8 +5,8 @@ Claims checked (issue 11, part 1):
   them, and the receiver rebuilds the float64 row exactly (payload + residual);
 * the precondition of the replayed randomness: a supported compressor's draws do not depend on the
   values it compresses (the generator's state after compressing zeros equals that after real data);
-* with gloo and 3-4 processes, DIANA, MCM, EF21-SGD, NEOLITHIC and COMP-AMS give the simulation's
-  iterates bit for bit (numpy and torch float64), every message's payload is ``ceil(bits / 8)`` bytes of
+* with gloo and 3-4 processes, DIANA, MCM, EF21-SGD, NEOLITHIC, COMP-AMS and LENA (drifts momentum and
+  uniform; skipped uploads send no payload) give the simulation's iterates bit for bit (numpy and torch float64), every message's payload is ``ceil(bits / 8)`` bytes of
   the simulation's bits, and the per-round bit counts equal the simulation's;
 * a worker that dies (SIGKILL) or stalls makes the server stop within the timeout with one error
   naming the rank and the round, the finished rounds kept (status interrupted) and equal to the
@@ -167,18 +167,22 @@ def _check_against_simulation(out: Path):
         for msgs in rec["uplink_messages"] + [rec["downlink_messages"]]:
             for nbits, nbytes in msgs:
                 assert nbytes == (nbits + 7) // 8               # the payload is the encoder's bytes
+        for i, bits in enumerate(up_bits[k]):
+            assert (bits == 0) == (rec["uplink_messages"][i] == [])  # a skipped upload sends nothing
+    if cfg.algorithm == "lena":                                  # the skipping path was exercised
+        assert (up_bits == 0).sum() >= 3 and (up_bits > 0).sum() >= cfg.workers
     side = json.loads((out / "run.csv.json").read_text())
     assert side["status"] == "completed" and side["completed_iterations"] == cfg.iterations
     return cfg
 
 
-ALGOS = "diana,mcm,ef21-sgd,neolithic,compams"
+ALGOS = "diana,mcm,ef21-sgd,neolithic,compams,lena"
 
 
 def test_bitwise_equal_to_simulation_minibatch_rand_k(tmp_path):
     """3 workers, minibatches (the sampling replay), rand-k up and down, numpy and torch."""
     _torchrun(tmp_path, 3, "--algorithm", ALGOS, "--backend", "numpy,torch-cpu", "--up", "rand-2",
-              "--down", "rand-3", "--batch", "3", "--iterations", "6")
+              "--down", "rand-3", "--batch", "3", "--iterations", "8")
     done = [_check_against_simulation(p) for p in sorted(tmp_path.iterdir()) if p.is_dir()]
     assert sorted((c.algorithm, c.backend) for c in done) == sorted(
         (a, b) for a in ALGOS.split(",") for b in ("numpy", "torch-cpu"))
@@ -186,10 +190,10 @@ def test_bitwise_equal_to_simulation_minibatch_rand_k(tmp_path):
 
 def test_bitwise_equal_to_simulation_exact_gradients_qsgd(tmp_path):
     """2 workers, exact gradients, QSGD up (Elias-coded levels) and down."""
-    _torchrun(tmp_path, 2, "--algorithm", ALGOS, "--up", "qsgd-2", "--down", "qsgd-1", "--iterations", "5",
-              "--dim", "5")
+    _torchrun(tmp_path, 2, "--algorithm", ALGOS, "--up", "qsgd-2", "--down", "qsgd-1", "--iterations", "8",
+              "--dim", "5", "--drift", "uniform")
     done = [_check_against_simulation(p) for p in sorted(tmp_path.iterdir()) if p.is_dir()]
-    assert len(done) == 5
+    assert len(done) == 6
 
 
 # -- faults --------------------------------------------------------------------------------------------------

@@ -17,9 +17,11 @@ def parser(add_help: bool = True) -> argparse.ArgumentParser:
                                 description="Run one algorithm with a server rank and N worker ranks "
                                             "(start with torchrun --nproc-per-node=N+1).")
     p.add_argument("--algorithm", default="diana",
-                   help="diana, mcm, ef21-sgd, neolithic or compams; a comma-separated list runs each in turn "
+                   help="diana, mcm, ef21-sgd, neolithic, compams or lena; a comma-separated list runs each in turn "
                         "(results in OUT/<algorithm>)")
     p.add_argument("--rounds", type=int, default=2, help="NEOLITHIC's FCC rounds R")
+    p.add_argument("--beta", type=float, default=0.5, help="LENA's trigger threshold")
+    p.add_argument("--drift", default="momentum", help="LENA's drift: zero, gradient, v, momentum, uniform")
     p.add_argument("--dim", type=int, default=6, help="dimension d of the least-squares problem")
     p.add_argument("--rows", type=int, default=8, help="data rows per worker")
     p.add_argument("--batch", type=int, default=None, help="minibatch rows per worker (default: exact gradients)")
@@ -56,7 +58,7 @@ def configs(args, workers: int):
     many = len(algorithms) * len(backends) > 1
     cfgs = [RunConfig(algorithm=a, workers=workers, d=args.dim, rows=args.rows, batch=args.batch,
                       gamma=args.gamma, up=args.up, down=args.down, iterations=args.iterations,
-                      rounds=args.rounds, seed=args.seed, backend=b, residual=not args.no_residual,
+                      rounds=args.rounds, beta=args.beta, drift=args.drift, seed=args.seed, backend=b, residual=not args.no_residual,
                       timeout=args.timeout, out=os.path.join(args.out, f"{a}-{b}") if many else args.out,
                       die_at=_pair(args.die_at, "--die-at"), stall_at=_pair(args.stall_at, "--stall-at"))
             for a in algorithms for b in backends]

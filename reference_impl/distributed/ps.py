@@ -12,7 +12,11 @@ Per algorithm, ``ALGORITHMS`` says how the server's model reaches the workers:
 * ``model_field`` (DIANA: ``w``, EF21-SGD, COMP-AMS: ``x``): the step's downlink is a full-precision broadcast;
   after each step the server sends the new model (``32 d`` bits, what the simulation counts for the
   broadcast) and each worker puts it into that field of its state;
-* otherwise (MCM) the downlink is a compressor call inside the step (a Broadcaster / Listener).
+* otherwise (MCM, bidirectional NEOLITHIC) the downlink is a compressor call inside the step (a
+  Broadcaster / Listener).
+
+LENA has explicit halves instead (``server`` and ``worker_messages`` of its ``Spec``;
+:mod:`reference_impl.distributed.lena_roles`).
 
 ``server_only`` fields (MCM's preserved model ``w``, EF21's aggregate ``g``, COMP-AMS's moments) are set to NaN on the
 workers: a worker never holds them, and NaN there proves its step does not use them.
@@ -29,7 +33,7 @@ from typing import Callable
 
 import numpy as np
 
-from reference_impl.algorithms.base import Algorithm
+from reference_impl.algorithms.base import Algorithm, full_precision_bits
 from reference_impl.algorithms.compams import compams
 from reference_impl.algorithms.diana import diana
 from reference_impl.algorithms.ef21_sgd import ef21_sgd
@@ -38,6 +42,7 @@ from reference_impl.algorithms.neolithic import neolithic
 from reference_impl.backends import NUMPY, get_backend
 from reference_impl.compressors.qsgd import QSGD
 from reference_impl.compressors.sparsification import Identity, RandK, TopK
+from reference_impl.distributed import lena_roles
 from reference_impl.distributed.codecs import RowMessage, codec_for
 from reference_impl.distributed.roles import (FULL, TAG_COMPRESSED, TAG_FULL, Broadcaster, Listener, Outbox,
                                               Receiver, Sender, ServerProblem, WorkerProblem, decode_row,
@@ -53,6 +58,8 @@ class Spec:
     build: Callable[..., Algorithm]    # (config, up, down) -> Algorithm
     model_field: str | None | Callable  # state field the server's broadcast model goes into (or f(config))
     server_only: tuple[str, ...] = ()
+    server: Callable | None = None          # (config, inner, link, sampler) -> the server's Algorithm (split halves)
+    worker_messages: Callable | None = None  # (config, state, info) -> rows a worker uploads after its step
 
     def field(self, cfg) -> str | None:
         return self.model_field(cfg) if callable(self.model_field) else self.model_field
@@ -69,6 +76,8 @@ ALGORITHMS = {
                       lambda c: None if c.down != "identity" else "x", ("v_server",)),
     # COMP-AMS (002, Algorithm 1): compressed g + e up, AMSGrad on the server, the model broadcast.
     "compams": Spec(lambda c, up, down: compams(c.gamma, up, batch=c.batch), "x", ("m", "v", "v_hat")),
+    # LENA (003): explicit worker / server halves (reference_impl.distributed.lena_roles).
+    "lena": Spec(lena_roles.build, "w", (), lena_roles.lena_server, lena_roles.worker_messages),
 }
 
 
@@ -104,6 +113,8 @@ class RunConfig:
     down: str = "identity"
     iterations: int = 10
     rounds: int = 2                           # NEOLITHIC's R
+    beta: float = 0.5                         # LENA's threshold
+    drift: str = "momentum"                   # LENA's drift
     seed: int = 0
     backend: str = "numpy"
     residual: bool = True
@@ -130,6 +141,11 @@ class RunConfig:
             raise ValueError(f"backend must be numpy, torch-cpu or torch-cuda, got {self.backend!r}")
         for name in ("up", "down"):
             codec_for(parse_compressor(getattr(self, name)))
+        from reference_impl.algorithms.lena import ALL_DRIFTS
+        if self.drift not in ALL_DRIFTS or self.drift == "fixed":
+            raise ValueError(f"drift must be one of {', '.join(ALL_DRIFTS[:-1])}, got {self.drift!r}")
+        if not (np.isfinite(self.beta) and self.beta >= 0):
+            raise ValueError(f"beta must be a finite real number in [0, inf), got {self.beta!r}")
 
 
 def build_problem(cfg: RunConfig) -> LeastSquaresProblem:
@@ -204,10 +220,11 @@ class Link:
                                 uplink_messages=[[] for _ in range(self.N)], downlink_bits=0,
                                 downlink_payload_bytes=0, downlink_messages=[], residual_bytes=0))
 
-    def collect_uploads(self, xp, d: int):
-        rows = np.zeros((self.N, d))
-        rec = self.rounds[-1]
+    def _receive_round(self):
+        """Each worker's messages of this round, up to its end-of-uploads marker (recorded)."""
+        rec, out = self.rounds[-1], []
         for i in range(self.N):
+            mine = []
             while True:
                 kind, nbits, payload, res, tag = self.ch.recv(i + 1, "upload")
                 if kind == KIND_END:
@@ -216,11 +233,25 @@ class Link:
                 rec["uplink_payload_bytes"][i] += len(payload)
                 rec["uplink_messages"][i].append([nbits, len(payload)])
                 rec["residual_bytes"] += len(res)
+                mine.append((tag, nbits, payload, res))
+            out.append(mine)
+        return out
+
+    def collect_uploads(self, xp, d: int):
+        """For the stand-ins: full-precision uploads as rows; compressed ones queued for the Receiver."""
+        rows = np.zeros((self.N, d))
+        for i, mine in enumerate(self._receive_round()):
+            for tag, nbits, payload, res in mine:
                 if tag == TAG_FULL:
                     rows[i] = decode_row(FULL, nbits, payload, res, d)
                 else:
                     self.inbox[i].append((tag, nbits, payload, res))
         return xp.asarray(rows)
+
+    def collect_messages(self, d: int):
+        """For split halves: each worker's full-precision rows of this round (an empty list: skipped)."""
+        return [[decode_row(FULL, nbits, payload, res, d) for _, nbits, payload, res in mine]
+                for mine in self._receive_round()]
 
     def broadcast_message(self, tag, nbits, payload, res):
         self.ch.broadcast(range(1, self.N + 1), nbits, payload, res, tag)
@@ -269,6 +300,8 @@ def run_server(cfg: RunConfig, channel: Channel) -> int:
     down = Broadcaster(codec_for(parse_compressor(cfg.down)), link, cfg.residual)
     inner = spec.build(cfg, up, down)
     sproblem = ServerProblem(problem, link, SamplingMeta(problem))
+    if spec.server is not None:
+        inner, sproblem = spec.server(cfg, inner, link, SamplingMeta(problem)), problem
     iterates: list[np.ndarray] = []
 
     def step(state, prob, xp_, rng):
@@ -352,8 +385,11 @@ def run_worker(cfg: RunConfig, channel: Channel, rank: int) -> int:
             if cfg.stall_at == (rank, k):
                 time.sleep(10 * cfg.timeout)
             state, info = algo.step(state, wproblem, xp, rng)
+            if spec.worker_messages is not None:
+                for row in spec.worker_messages(cfg, state, info):
+                    outbox.append((TAG_FULL, *_full_message(xp, row, full_precision_bits(cfg.d), cfg.residual)))
             if link.flushed != k:
-                if not outbox and bool(info.uploads[0]):     # a full-precision upload (first gradient)
+                if not outbox and bool(info.uploads[0]) and spec.worker_messages is None:  # a first gradient
                     outbox.append((TAG_FULL, *_full_message(xp, info.uplink[0], int(info.uplink_bits[0]),
                                                             cfg.residual)))
                 link.flush(outbox)
