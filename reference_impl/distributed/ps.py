@@ -305,6 +305,8 @@ def run_server(cfg: RunConfig, channel: Channel) -> int:
     iterates: list[np.ndarray] = []
 
     def step(state, prob, xp_, rng):
+        if not iterates and not link.rounds:
+            channel.ready()
         link.start_round(len(iterates) + 1)
         try:
             state, info = inner.step(state, prob, xp_, rng)
@@ -377,6 +379,7 @@ def run_worker(cfg: RunConfig, channel: Channel, rank: int) -> int:
     state = algo.init(wproblem, xp)
     nan = {f: getattr(state, f) * xp.scalar(float("nan")) for f in spec.server_only}
     state = state._replace(**nan)
+    channel.ready()
     try:
         for k in range(1, cfg.iterations + 1):
             channel.round = k

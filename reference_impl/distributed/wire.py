@@ -73,6 +73,11 @@ class Channel:
         c.header += 8 * HEADER_WORDS
         c.messages += 1
 
+    def ready(self):
+        """Wait (with the group's start-up timeout, not the per-message one) until every rank has built
+        its state, so that a slow start is never mistaken for a stalled peer."""
+        self.dist.barrier()
+
     # -- point to point ----------------------------------------------------------------------------
     def _send_parts(self, dst: int, head, payload: bytes, residual: bytes, what: str):
         self._wait(lambda: self.dist.isend(head, dst), dst, what)
