@@ -31,6 +31,9 @@ def parser(add_help: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--iterations", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--backend", default="numpy", help="numpy, torch-cpu or torch-cuda (NCCL)")
+    p.add_argument("--transport", default="gloo", choices=("gloo", "nccl"),
+                   help="torch.distributed backend of the messages: gloo (CPU tensors; any --backend) or nccl "
+                        "(one GPU per process); --backend torch-cuda computes on the GPU with either")
     p.add_argument("--no-residual", action="store_true",
                    help="send only the encoders' bytes (float32 values): the deployment, not bitwise equal")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds a rank waits for a message")
@@ -83,13 +86,20 @@ def main(argv=None) -> int:
     from reference_impl.distributed.ps import run_server, run_worker
     from reference_impl.distributed.wire import Channel
 
-    use_nccl = any(c.backend == "torch-cuda" for c in cfgs)
-    if use_nccl and not torch.cuda.is_available():
-        print("error: backend torch-cuda needs a CUDA device; use numpy or torch-cpu (gloo)", file=sys.stderr)
+    wants_cuda = any(c.backend == "torch-cuda" for c in cfgs)
+    if (wants_cuda or args.transport == "nccl") and not torch.cuda.is_available():
+        print("error: backend torch-cuda and transport nccl need a CUDA device; use numpy or torch-cpu with gloo",
+              file=sys.stderr)
         return 2
-    device = f"cuda:{int(os.environ.get('LOCAL_RANK', rank)) % max(1, torch.cuda.device_count())}" if use_nccl else "cpu"
-    if use_nccl:
-        torch.cuda.set_device(device)
+    use_nccl = args.transport == "nccl"
+    if use_nccl and torch.cuda.device_count() < world:
+        print(f"error: transport nccl needs one GPU per process ({world}), found {torch.cuda.device_count()}; "
+              "use --transport gloo (the computation still runs on the GPU with --backend torch-cuda)",
+              file=sys.stderr)
+        return 2
+    device = f"cuda:{int(os.environ.get('LOCAL_RANK', rank))}" if use_nccl else "cpu"
+    if wants_cuda:
+        torch.cuda.set_device(device if use_nccl else 0)
     # the group (rendezvous) waits at least a minute for slow starters; each message waits --timeout
     dist.init_process_group("nccl" if use_nccl else "gloo",
                             timeout=datetime.timedelta(seconds=max(60.0, cfgs[0].timeout)))
