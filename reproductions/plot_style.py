@@ -4,6 +4,8 @@
   always the same blue, MCM the same red, ...). Variants share their base's colour ("MCM (PP 0.5)",
   "LENA-M-2", "COMP-AMS Top-k EF" -> "MCM", "LENA", "COMP-AMS"); an unknown name gets a colour derived
   from its text (stable across runs and machines, never from call order).
+* :func:`line_styles`: colour and line style for each line of one figure (variants of one algorithm in
+  the same figure keep its colour and differ by line style).
 * :func:`band`: the mean over seeds as a line and the spread over seeds as a shaded band (min to max,
   or mean +- 2 standard errors), on log or linear axes; with one seed, just the line.
 * :func:`finish`: grid, axis labels and a legend that stays readable (font size, outside the axes when
@@ -45,6 +47,23 @@ def algorithm_color(name: str) -> str:
         return ALGORITHM_COLORS[best]
     digest = int(hashlib.sha256(name.encode()).hexdigest(), 16)
     return PALETTE[digest % len(PALETTE)]
+
+
+LINESTYLES = ("-", "--", ":", "-.")
+
+
+def line_styles(names) -> dict[str, dict]:
+    """``{name: dict(color=..., ls=...)}`` for the lines of one figure: each algorithm's site-wide colour, and
+    the variants of one algorithm in the same figure ("LENA", "LENA-3", "LENA-printed") told apart by their
+    line style, in the order given."""
+    seen: dict[str, int] = {}
+    out = {}
+    for name in names:
+        color = algorithm_color(name)
+        n = seen.get(color, 0)
+        seen[color] = n + 1
+        out[name] = dict(color=color, ls=LINESTYLES[n % len(LINESTYLES)])
+    return out
 
 
 def band(ax, x, runs, label: str, *, color: str | None = None, log: bool = True, spread: str = "minmax",

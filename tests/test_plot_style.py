@@ -31,3 +31,11 @@ def test_band_draws_the_mean_and_a_band_over_seeds():
     assert single.get_label() == "MCM" and len(ax.collections) == 1             # one seed: no band
     finish(ax, "k", "gap")
     assert ax.get_legend() is not None
+
+
+def test_variants_in_one_figure_differ_by_line_style():
+    from reproductions.plot_style import line_styles
+
+    st = line_styles(["LENA", "LENA-3", "DIANA", "LENA-printed"])
+    assert st["LENA"]["color"] == st["LENA-3"]["color"] == st["LENA-printed"]["color"] != st["DIANA"]["color"]
+    assert len({st[n]["ls"] for n in ("LENA", "LENA-3", "LENA-printed")}) == 3 and st["DIANA"]["ls"] == "-"
