@@ -109,6 +109,11 @@ class NeuralNetworkProblem(DistributedProblem):
         """The module's parameters as views of one flat vector ``theta`` (d,)."""
         return {k: v.view(s) for k, v, s in zip(self._names, torch.split(theta, self._sizes), self._shapes)}
 
+    @property
+    def layer_sizes(self) -> list[int]:
+        """The sizes of the parameter tensors, in the order of ``x`` (the blocks of layer-wise compression)."""
+        return list(self._sizes)
+
     def x0(self, xp):
         return _out(xp, self._x0)
 
