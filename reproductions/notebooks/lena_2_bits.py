@@ -121,11 +121,14 @@ else:
 # %%
 import matplotlib.pyplot as plt
 
+from reproductions.plot_style import line_styles  # site-wide colours; variants of one method by line style
+
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
+styles = line_styles(list(r))
 for name, x in r.items():
     cum = np.cumsum(x["bits"].sum(axis=1))[x["k"] - 1]
-    ax[0].semilogx(np.maximum(cum, 1), x["acc"], label=name)
-    ax[1].semilogy(x["k"], x["loss"], label=name)
+    ax[0].semilogx(np.maximum(cum, 1), x["acc"], label=name, **styles[name])
+    ax[1].semilogy(x["k"], x["loss"], label=name, **styles[name])
 ax[0].set_xlabel("uploaded bits")
 ax[0].set_ylabel("test accuracy (quick mode)")
 ax[1].set_xlabel("iteration")

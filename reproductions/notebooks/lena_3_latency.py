@@ -115,10 +115,13 @@ else:
 # %%
 import matplotlib.pyplot as plt
 
+from reproductions.plot_style import algorithm_color  # the site-wide colour of each algorithm
+
 fig, ax = plt.subplots(1, 3, figsize=(13, 3.4))
 for i, label in enumerate(("uniform", "slow")):
     for n in ("DIANA", "LAG", "DGD"):
-        ax[i].plot(res["Ms"], [res["latency"][(M, label)][n]["extra_over_lena_s"] for M in res["Ms"]], "o-", label=n)
+        ax[i].plot(res["Ms"], [res["latency"][(M, label)][n]["extra_over_lena_s"] for M in res["Ms"]], "o-", label=n,
+                   color=algorithm_color(n))
     ax[i].axhline(0, color="k", lw=0.5)
     ax[i].set_xlabel("M")
     ax[i].set_ylabel("extra latency over LENA (s)")

@@ -104,12 +104,16 @@ else:
     print("no stored full-mode results")
 
 # %%
+from reproductions.plot_style import line_styles  # site-wide colours; variants of one method by line style
+
 fig, axes = plt.subplots(1, len(res), figsize=(5 * len(res), 3.6))
 for ax, (pname, r) in zip(axes, res.items()):
+    styles = line_styles(list(r["methods"]))
     for m, row in r["methods"].items():
         w = max(1, len(row["grad_sq"]) // 40)       # moving average over 1/40 of the run
         smooth = np.convolve(row["grad_sq"], np.ones(w) / w, mode="valid")
-        ax.semilogy(row["rounds"][w - 1:], smooth, label=m, lw=1.8 if m.startswith("NEO") or m == "P-SGD" else 1)
+        ax.semilogy(row["rounds"][w - 1:], smooth, label=m, lw=1.8 if m.startswith("NEO") or m == "P-SGD" else 1,
+                    **styles[m])
     ax.set_title(pname)
     ax.set_xlabel("compression rounds per worker")
     ax.set_ylabel(r"$\|\nabla f(x)\|^2$ (moving average)")
