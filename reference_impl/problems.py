@@ -13,7 +13,15 @@ L-smooth), ``L_i`` the per-worker ones, ``mu`` the strong-convexity constant of 
 * :class:`LogisticProblem` - logistic regression (l2-regularised, or plain with ``lam=0``), labels in {-1, +1}.
 
 Data of unequal worker sizes is padded to ``(N, n_max, d)`` with per-row weights (0 for padding), so
-every gradient is one batched contraction, vectorised over workers.
+every gradient is one batched contraction, vectorised over workers. ``F`` and ``grad F`` at one point
+use the stacked real rows instead (:attr:`~_PaddedDataProblem.design`, one or two mat-vecs, no
+padding), and :meth:`~_PaddedDataProblem.losses` evaluates F at R points with one matrix product (the
+recording of batched runs, :mod:`reference_impl.batched`). Minibatches without replacement cost
+O(batch) per worker (:func:`distinct_rows`).
+
+One optimum solver for the logistic problems of every work: :func:`row_space_newton` (damped Newton in
+the data's row space; plain logistic regression with ``lam = 0`` on rank-deficient, quasi-separable
+data included), behind :attr:`LogisticProblem.x_star` and :meth:`LogisticProblem.optimum`.
 
 Data is checked when a problem is built: NaN/inf (or a non-number) in features, targets, labels or
 matrices is refused with a ValueError naming the worker and the row

@@ -1,7 +1,10 @@
 """Run an algorithm on a problem and record, per iteration, what the papers plot.
 
-Per iteration k (after the step): ``loss - f*``, ``||x - x*||``, ``||grad f(x)||``, uplink bits (sum
-over workers), downlink bits, uploads, overflow (messages outside a theory radius), cumulative bits.
+Per iteration k (after the step): ``loss - f*``, ``||x - x*||``, ``||grad f(x)||`` (NaN with
+``grad_norm=False``: a full gradient per record that no figure of 004 needs), uplink bits (sum over
+workers), downlink bits, uploads, overflow (messages outside a theory radius), cumulative bits. Only
+every ``record_every``-th iteration (and the last) is evaluated and written. One run's bookkeeping is a
+:class:`RunTracker`; :func:`run` drives one, :func:`reference_impl.batched.run_batch` many in lockstep.
 
 Seeds are derived from names (:func:`seed_from_names`), never from call order.
 
