@@ -37,7 +37,7 @@ def _scalar(xp, value):
     return xp.scalar(Fraction(value) if xp.exact else value)
 
 
-def iade(eta, c_prime, s, dist0=None) -> Algorithm:
+def iade(eta, c_prime, s, dist0=None, *, up_quantizer=None, down_quantizer=None) -> Algorithm:
     """Algorithm 1 of 000.
 
     Args:
@@ -45,13 +45,17 @@ def iade(eta, c_prime, s, dist0=None) -> Algorithm:
         c_prime: the target rate c' with c = 1 - eta mu < c' < 1 (error otherwise).
         s: quantization level (error scale), > 0.
         dist0: an upper bound on ||x_0 - x*|| used for the radii (default ||grad f(x_0)|| / mu).
+        up_quantizer, down_quantizer: the workers' and the server's ``Q(v, sigma)`` (default: the
+            :class:`~reference_impl.compressors.uniform.UniformQuantizer`; :mod:`reference_impl.distributed`
+            passes its message-carrying stand-ins).
     """
     require_positive_finite("step eta", eta)
     require_positive_finite("quantization level s", s)
     require_probability("c_prime", c_prime, low_open=True, high_open=True,
                         spec="a real number in (c, 1) with c = 1 - eta*mu")
     require_positive_finite("dist0 (an upper bound on ||x_0 - x*||)", dist0, allow_none=True)
-    quantizer = UniformQuantizer()
+    q_up = UniformQuantizer() if up_quantizer is None else up_quantizer
+    q_down = UniformQuantizer() if down_quantizer is None else down_quantizer
 
     def init(problem, xp):
         c = 1 - eta * problem.mu
@@ -87,8 +91,8 @@ def iade(eta, c_prime, s, dist0=None) -> Algorithm:
             r_up, r_down = state.consts["R_up"] * scale, state.consts["R_down"] * scale
         with parameter_context(f"IADE (eta={eta}, c_prime={c_prime}, s={s}, dist0={dist0}) at iteration k={k}"):
             rnd = double_encode(xp, state.enc, G,
-                                lambda V: quantizer(xp, V, sigma=sigma, radius=r_up),
-                                lambda V: quantizer(xp, V, sigma=sigma, radius=r_down))
+                                lambda V: q_up(xp, V, sigma=sigma, radius=r_up),
+                                lambda V: q_down(xp, V, sigma=sigma, radius=r_down))
         x_new = x - _scalar(xp, eta) * rnd.state.v
         info = StepInfo(x=x_new, uplink_bits=rnd.up.bits + extra_up, downlink_bits=int(rnd.down.bits[0]),
                         uploads=all_uploads(problem.N), uplink=rnd.up.values, downlink=rnd.state.v,
