@@ -5,8 +5,9 @@ Claims checked (issue 11, part 1):
   them, and the receiver rebuilds the float64 row exactly (payload + residual);
 * the precondition of the replayed randomness: a supported compressor's draws do not depend on the
   values it compresses (the generator's state after compressing zeros equals that after real data);
-* with gloo and 3-4 processes, DIANA, MCM, EF21-SGD, NEOLITHIC, COMP-AMS and LENA (drifts momentum and
-  uniform; skipped uploads send no payload) give the simulation's iterates bit for bit (numpy and torch float64), every message's payload is ``ceil(bits / 8)`` bytes of
+* with gloo and 3-4 processes, DIANA, MCM, EF21-SGD, NEOLITHIC, COMP-AMS, LENA (drifts momentum and
+  uniform; skipped uploads send no payload) and IADE (lattice code, round-0 radii announced) give the
+  simulation's iterates bit for bit (numpy and torch float64), every message's payload is ``ceil(bits / 8)`` bytes of
   the simulation's bits, and the per-round bit counts equal the simulation's;
 * a worker that dies (SIGKILL) or stalls makes the server stop within the timeout with one error
   naming the rank and the round, the finished rounds kept (status interrupted) and equal to the
@@ -88,6 +89,20 @@ def test_book_page_example_compressor_plugs_into_the_codecs():
             assert np.array_equal(exact, out.values[i])
     finally:
         CODECS.pop(ns.get("FirstK"), None)
+
+
+def test_lattice_codec_of_iade_round_trips_exactly_without_a_residual():
+    from reference_impl.compressors.uniform import UniformQuantizer
+
+    codec = codec_for(UniformQuantizer())
+    X = np.random.default_rng(4).standard_normal((2, 5))
+    out, rows = codec.compress(NUMPY, X, None, sigma=0.25, radius=np.array([3.0, 4.0]))
+    for i, msg in enumerate(rows):
+        bits = codec.encode(msg)
+        assert len(bits) == out.bits[i]
+        decoded = codec.decode(bits, 5, **msg.kw)
+        assert residual_of(msg.values, decoded) == b"\x02"      # lattice points decode exactly
+        assert np.array_equal(decoded, out.values[i])
 
 
 def test_residual_falls_back_to_dense_when_the_payload_loses_a_nonzero():
@@ -176,7 +191,7 @@ def _check_against_simulation(out: Path):
     return cfg
 
 
-ALGOS = "diana,mcm,ef21-sgd,neolithic,compams,lena"
+ALGOS = "diana,mcm,ef21-sgd,neolithic,compams,lena,iade"
 
 
 def test_bitwise_equal_to_simulation_minibatch_rand_k(tmp_path):
@@ -193,7 +208,7 @@ def test_bitwise_equal_to_simulation_exact_gradients_qsgd(tmp_path):
     _torchrun(tmp_path, 2, "--algorithm", ALGOS, "--up", "qsgd-2", "--down", "qsgd-1", "--iterations", "8",
               "--dim", "5", "--drift", "uniform")
     done = [_check_against_simulation(p) for p in sorted(tmp_path.iterdir()) if p.is_dir()]
-    assert len(done) == 6
+    assert len(done) == 7
 
 
 # -- faults --------------------------------------------------------------------------------------------------

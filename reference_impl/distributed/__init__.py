@@ -8,10 +8,9 @@ Two paths:
   roles: each rank runs the algorithm's own ``step``, with the problem and the compressors replaced by
   stand-ins (:mod:`~reference_impl.distributed.roles`): a worker runs it with its own row (N = 1) and its
   own data shard, the server with the full worker axis, receiving the uploads where the step asks for
-  gradients (DIANA, MCM, EF21-SGD, NEOLITHIC, COMP-AMS). LENA, where each worker decides alone whether to
-  upload, has explicit halves (:mod:`~reference_impl.distributed.lena_roles`). IADE is not supported yet
-  (its round-0 downlink radius is the largest of the workers' announced norms: it needs such a split
-  too). Messages are the compressors' real encoded bytes (:mod:`~reference_impl.distributed.codecs`),
+  gradients (DIANA, MCM, EF21-SGD, NEOLITHIC, COMP-AMS, IADE; IADE's round-0 radii are announced). LENA,
+  where each worker decides alone whether to upload, has explicit halves
+  (:mod:`~reference_impl.distributed.lena_roles`). Messages are the compressors' real encoded bytes (:mod:`~reference_impl.distributed.codecs`),
   counted per message (:mod:`~reference_impl.distributed.wire`); they equal the simulation's recorded bits
   rounded up to bytes.
 * **DDP communication hook** (:mod:`~reference_impl.distributed.ddp_hook`): any of the compressors with

@@ -17,7 +17,7 @@ def parser(add_help: bool = True) -> argparse.ArgumentParser:
                                 description="Run one algorithm with a server rank and N worker ranks "
                                             "(start with torchrun --nproc-per-node=N+1).")
     p.add_argument("--algorithm", default="diana",
-                   help="diana, mcm, ef21-sgd, neolithic, compams or lena; a comma-separated list runs each in turn "
+                   help="diana, mcm, ef21-sgd, neolithic, compams, lena or iade; a comma-separated list runs each in turn "
                         "(results in OUT/<algorithm>)")
     p.add_argument("--rounds", type=int, default=2, help="NEOLITHIC's FCC rounds R")
     p.add_argument("--beta", type=float, default=0.5, help="LENA's trigger threshold")

@@ -24,6 +24,7 @@ import numpy as np
 from reference_impl.compressors.base import Compressed
 from reference_impl.compressors.qsgd import QSGD, _host_levels, message_bits
 from reference_impl.compressors.sparsification import Identity, RandK, TopK
+from reference_impl.compressors.uniform import UniformQuantizer
 
 
 def bits_to_bytes(bits: str) -> bytes:
@@ -44,10 +45,13 @@ def bytes_to_bits(data: bytes, nbits: int) -> str:
 
 def residual_of(exact: np.ndarray, decoded: np.ndarray) -> bytes:
     """Residual bytes: flag byte 0 + XOR words on the decoded row's support, or flag 1 + all d words when
-    the exact row is non-zero somewhere the decoded row is zero (e.g. a float32 underflow)."""
+    the exact row is non-zero somewhere the decoded row is zero (e.g. a float32 underflow), or the flag
+    byte 2 alone when the decoded row is already exact."""
     x = np.ascontiguousarray(exact, dtype=np.float64).view(np.uint64)
     y = np.ascontiguousarray(decoded, dtype=np.float64).view(np.uint64)
     xor = x ^ y
+    if not np.any(xor):
+        return b"\x02"                       # the payload is already exact (e.g. lattice points)
     support = decoded != 0
     if np.any(xor[~support]):
         return b"\x01" + xor.astype(">u8").tobytes()
@@ -56,7 +60,7 @@ def residual_of(exact: np.ndarray, decoded: np.ndarray) -> bytes:
 
 def apply_residual(decoded: np.ndarray, residual: bytes) -> np.ndarray:
     """The exact float64 row from the decoded row and :func:`residual_of`'s bytes."""
-    if not residual:
+    if not residual or residual[0] == 2:
         return decoded
     y = np.ascontiguousarray(decoded, dtype=np.float64).copy().view(np.uint64)
     words = np.frombuffer(residual[1:], dtype=">u8").astype(np.uint64)
@@ -74,6 +78,8 @@ class RowMessage:
     mask: np.ndarray | None   # (d,) bool for the sparsifiers
     levels: np.ndarray | None = None  # (d,) int64 signed levels for QSGD
     norm: float | None = None
+    v_in: np.ndarray | None = None    # (d,) the compressed input (the lattice code ranks the rounded input)
+    kw: dict | None = None            # the per-row keyword arguments of the call (sigma, radius)
 
 
 class Codec:
@@ -96,7 +102,7 @@ class Codec:
     def encode(self, msg: RowMessage) -> str:
         raise NotImplementedError
 
-    def decode(self, bits: str, d: int, replayed=None, row: int = 0) -> np.ndarray:
+    def decode(self, bits: str, d: int, replayed=None, row: int = 0, **kw) -> np.ndarray:
         return np.asarray(self.compressor.decode(bits, d), dtype=np.float64)
 
 
@@ -134,7 +140,7 @@ class RandKCodec(Codec):
     def encode(self, msg):
         return self.compressor.encode(msg.values, msg.mask)
 
-    def decode(self, bits, d, replayed=None, row=0):
+    def decode(self, bits, d, replayed=None, row=0, **kw):
         mask = None if replayed is None else replayed[row]
         return np.asarray(self.compressor.decode(bits, d, mask), dtype=np.float64)
 
@@ -156,7 +162,34 @@ class QSGDCodec(Codec):
         return self.compressor.encode(msg.levels, msg.norm)
 
 
-CODECS = {Identity: IdentityCodec, TopK: TopKCodec, RandK: RandKCodec, QSGD: QSGDCodec}
+def row_kwargs(kwargs: dict, i: int, n: int) -> dict:
+    """Row i's keyword arguments of a batch call (a per-row array, e.g. the radii, gives its entry i)."""
+    return {k: (np.asarray(v).ravel()[i] if np.ndim(v) and np.size(v) == n else v) for k, v in kwargs.items()}
+
+
+class LatticeCodec(Codec):
+    """000's ``Q(v, sigma)`` (:class:`~reference_impl.compressors.uniform.UniformQuantizer`): the rank of the
+    rounded lattice point in the receiver's ball (``code_bits(d, T)`` bits; deterministic, no draws). A
+    row outside the ball (an overflow) has no encoder here: the sender then stops with a clear error."""
+
+    def compress(self, xp, X, rng, **kwargs):
+        out = self.compressor(xp, X, rng, **kwargs)
+        V, Xin, n = xp.to_numpy(out.values), xp.to_numpy(X), X.shape[0]
+        return out, [RowMessage(V[i], None, v_in=Xin[i], kw=row_kwargs(kwargs, i, n)) for i in range(n)]
+
+    def replay(self, xp, N, d, rng):
+        return None
+
+    def encode(self, msg):
+        message, nbits = self.compressor.encode(msg.v_in, **msg.kw)
+        return format(message, f"0{nbits}b") if nbits else ""
+
+    def decode(self, bits, d, replayed=None, row=0, **kw):
+        return np.asarray(self.compressor.decode(int(bits, 2) if bits else 0, d, **kw), dtype=np.float64)
+
+
+CODECS = {Identity: IdentityCodec, TopK: TopKCodec, RandK: RandKCodec, QSGD: QSGDCodec,
+          UniformQuantizer: LatticeCodec}
 
 
 def codec_for(compressor) -> Codec:

@@ -36,15 +36,17 @@ import numpy as np
 from reference_impl.algorithms.base import Algorithm, full_precision_bits
 from reference_impl.algorithms.compams import compams
 from reference_impl.algorithms.diana import diana
+from reference_impl.algorithms.iade import iade
 from reference_impl.algorithms.ef21_sgd import ef21_sgd
 from reference_impl.algorithms.mcm import mcm
 from reference_impl.algorithms.neolithic import neolithic
 from reference_impl.backends import NUMPY, get_backend
 from reference_impl.compressors.qsgd import QSGD
 from reference_impl.compressors.sparsification import Identity, RandK, TopK
+from reference_impl.compressors.uniform import UniformQuantizer
 from reference_impl.distributed import lena_roles
 from reference_impl.distributed.codecs import RowMessage, codec_for
-from reference_impl.distributed.roles import (FULL, TAG_COMPRESSED, TAG_FULL, Broadcaster, Listener, Outbox,
+from reference_impl.distributed.roles import (FULL, TAG_COMPRESSED, TAG_FULL, TAG_NORM, Broadcaster, Listener, Outbox,
                                               Receiver, Sender, ServerProblem, WorkerProblem, decode_row,
                                               encode_row)
 from reference_impl.distributed.wire import KIND_END, KIND_MESSAGE, KIND_STOP, Channel, PeerLost
@@ -60,6 +62,8 @@ class Spec:
     server_only: tuple[str, ...] = ()
     server: Callable | None = None          # (config, inner, link, sampler) -> the server's Algorithm (split halves)
     worker_messages: Callable | None = None  # (config, state, info) -> rows a worker uploads after its step
+    quantizers: Callable | None = None     # config -> (up, down) compressor objects, instead of --up/--down
+    announce_round: int | None = None      # the round whose norms / radius are announced (IADE: 1)
 
     def field(self, cfg) -> str | None:
         return self.model_field(cfg) if callable(self.model_field) else self.model_field
@@ -76,6 +80,10 @@ ALGORITHMS = {
                       lambda c: None if c.down != "identity" else "x", ("v_server",)),
     # COMP-AMS (002, Algorithm 1): compressed g + e up, AMSGrad on the server, the model broadcast.
     "compams": Spec(lambda c, up, down: compams(c.gamma, up, batch=c.batch), "x", ("m", "v", "v_hat")),
+    # IADE (000, Algorithm 1): the lattice quantizer both ways; round 0's radii announced (see roles).
+    "iade": Spec(lambda c, up, down: iade(c.gamma, c.c_prime, c.s, dist0=c.dist0, up_quantizer=up,
+                                          down_quantizer=down), None,
+                 quantizers=lambda c: (UniformQuantizer(), UniformQuantizer()), announce_round=1),
     # LENA (003): explicit worker / server halves (reference_impl.distributed.lena_roles).
     "lena": Spec(lena_roles.build, "w", (), lena_roles.lena_server, lena_roles.worker_messages),
 }
@@ -114,6 +122,9 @@ class RunConfig:
     iterations: int = 10
     rounds: int = 2                           # NEOLITHIC's R
     beta: float = 0.5                         # LENA's threshold
+    c_prime: float = 0.99                     # IADE's target rate c'
+    s: float = 1.0                            # IADE's quantization level
+    dist0: float = 10.0                       # IADE's bound on ||x_0 - x*|| (given, so no rank needs all data)
     drift: str = "momentum"                   # LENA's drift
     seed: int = 0
     backend: str = "numpy"
@@ -176,10 +187,18 @@ def shard(problem: LeastSquaresProblem, i: int):
     return s
 
 
+def compressors(cfg: RunConfig):
+    """The uplink and downlink compressor objects of a run."""
+    spec = ALGORITHMS[cfg.algorithm]
+    if spec.quantizers is not None:
+        return spec.quantizers(cfg)
+    return parse_compressor(cfg.up), parse_compressor(cfg.down)
+
+
 def simulate(cfg: RunConfig):
     """The simulation the distributed run must equal: ``(iterates (K, d), uplink bits (K, N), downlink bits (K,))``."""
     problem, xp = build_problem(cfg), get_backend(cfg.backend)
-    algo = ALGORITHMS[cfg.algorithm].build(cfg, parse_compressor(cfg.up), parse_compressor(cfg.down))
+    algo = ALGORITHMS[cfg.algorithm].build(cfg, *compressors(cfg))
     rng = np.random.default_rng(cfg.seed)
     state = algo.init(problem, xp)
     xs, up, down = [], [], []
@@ -218,7 +237,8 @@ class Link:
         self.ch.round = k
         self.rounds.append(dict(round=k, uplink_bits=[0] * self.N, uplink_payload_bytes=[0] * self.N,
                                 uplink_messages=[[] for _ in range(self.N)], downlink_bits=0,
-                                downlink_payload_bytes=0, downlink_messages=[], residual_bytes=0))
+                                downlink_payload_bytes=0, downlink_messages=[], residual_bytes=0,
+                                uncounted_bytes=0))
 
     def _receive_round(self):
         """Each worker's messages of this round, up to its end-of-uploads marker (recorded)."""
@@ -244,6 +264,8 @@ class Link:
             for tag, nbits, payload, res in mine:
                 if tag == TAG_FULL:
                     rows[i] = decode_row(FULL, nbits, payload, res, d)
+                elif tag == TAG_NORM:      # an announced norm: the step sees a row of that norm
+                    rows[i, 0] = decode_row(FULL, nbits, payload, res, 1)[0]
                 else:
                     self.inbox[i].append((tag, nbits, payload, res))
         return xp.asarray(rows)
@@ -253,9 +275,12 @@ class Link:
         return [[decode_row(FULL, nbits, payload, res, d) for _, nbits, payload, res in mine]
                 for mine in self._receive_round()]
 
-    def broadcast_message(self, tag, nbits, payload, res):
+    def broadcast_message(self, tag, nbits, payload, res, counted: bool = True):
+        """To every worker; ``counted=False``: a message the simulation does not count (recorded apart)."""
         self.ch.broadcast(range(1, self.N + 1), nbits, payload, res, tag)
-        if self.rounds:
+        if self.rounds and not counted:
+            self.rounds[-1]["uncounted_bytes"] += len(payload) + len(res)
+        elif self.rounds:
             rec = self.rounds[-1]
             rec["downlink_bits"] += nbits
             rec["downlink_payload_bytes"] += len(payload)
@@ -296,8 +321,9 @@ def _full_message(xp, row, expected_bits: int, residual: bool):
 def run_server(cfg: RunConfig, channel: Channel) -> int:
     spec, problem, xp = ALGORITHMS[cfg.algorithm], build_problem(cfg), get_backend(cfg.backend)
     link = Link(channel, cfg.workers, cfg.residual)
-    up = Receiver(codec_for(parse_compressor(cfg.up)), link.inbox)
-    down = Broadcaster(codec_for(parse_compressor(cfg.down)), link, cfg.residual)
+    up_c, down_c = compressors(cfg)
+    up = Receiver(codec_for(up_c), link.inbox)
+    down = Broadcaster(codec_for(down_c), link, cfg.residual, spec.announce_round)
     inner = spec.build(cfg, up, down)
     sproblem = ServerProblem(problem, link, SamplingMeta(problem))
     if spec.server is not None:
@@ -371,10 +397,12 @@ def run_worker(cfg: RunConfig, channel: Channel, rank: int) -> int:
     mine, sampler = shard(full, i), SamplingMeta(full)
     del full                                   # the worker keeps its shard and the shard sizes only
     link, outbox = Link(channel, cfg.workers, cfg.residual), Outbox()
-    up = Sender(codec_for(parse_compressor(cfg.up)), outbox, cfg.workers, i, cfg.residual)
-    down = Listener(codec_for(parse_compressor(cfg.down)), link, outbox)
+    up_c, down_c = compressors(cfg)
+    up = Sender(codec_for(up_c), outbox, cfg.workers, i, cfg.residual)
+    down = Listener(codec_for(down_c), link, outbox, spec.announce_round)
     algo = spec.build(cfg, up, down)
-    wproblem = WorkerProblem(mine, sampler, i)
+    wproblem = WorkerProblem(mine, sampler, i, None if spec.announce_round is None else
+                             (spec.announce_round, link, outbox))
     rng = np.random.default_rng(cfg.seed)
     state = algo.init(wproblem, xp)
     nan = {f: getattr(state, f) * xp.scalar(float("nan")) for f in spec.server_only}
