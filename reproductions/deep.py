@@ -48,7 +48,7 @@ MCM_AUTHORS = dict(model="mnist-cnn", N=20, split="iid", rows=3000, batch=128, g
 MCM_CONFIG = {
     False: dict(model="mnist-cnn", N=10, split="iid", rows=64, batch=32, gamma=0.1, levels=4, iterations=100,
                 record_every=50, test_rows=2000),
-    True: dict(model="mnist-cnn", N=20, split="iid", rows=300, batch=32, gamma=0.1, levels=4, iterations=1000,
+    True: dict(model="mnist-cnn", N=20, split="iid", rows=300, batch=32, gamma=0.1, levels=4, iterations=500,
                record_every=100, test_rows=10000),
 }
 MCM_ALGORITHMS = ("SGD", "DIANA", "MCM", "Artemis", "Dore")
