@@ -140,6 +140,10 @@ def test_unsupported_compressor_and_bad_config_name_the_parameter():
 
     with pytest.raises(ValueError, match="no wire codec"):
         codec_for(ScaledSign())
+    from reference_impl.algorithms.iade import iade
+
+    with pytest.raises(ValueError, match="up_quantizer must be a compressor of kind absolute-error"):
+        iade(0.1, 0.99, 1.0, up_quantizer=parse_compressor("top-1"))
     with pytest.raises(ValueError, match="algorithm must be one of"):
         RunConfig(algorithm="adam").check()
     with pytest.raises(ValueError, match=r"batch must be None or an integer in \[1, rows=8\]"):

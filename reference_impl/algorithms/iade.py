@@ -22,7 +22,8 @@ from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, req
 from reference_impl.algorithms.double_encoding import (EncodingState, double_encode, init_encoding,
                                                        row_norms)
 from reference_impl.compressors.uniform import RADIUS_ANNOUNCE_BITS, UniformQuantizer
-from reference_impl.validation import parameter_context, require_positive_finite, require_probability
+from reference_impl.validation import (parameter_context, require_compressor, require_positive_finite,
+                                       require_probability)
 from theory import iade as T
 
 
@@ -54,6 +55,8 @@ def iade(eta, c_prime, s, dist0=None, *, up_quantizer=None, down_quantizer=None)
     require_probability("c_prime", c_prime, low_open=True, high_open=True,
                         spec="a real number in (c, 1) with c = 1 - eta*mu")
     require_positive_finite("dist0 (an upper bound on ||x_0 - x*||)", dist0, allow_none=True)
+    for name, q in (("up_quantizer", up_quantizer), ("down_quantizer", down_quantizer)):
+        require_compressor(name, q, ("absolute-error",), allow_none=True)
     q_up = UniformQuantizer() if up_quantizer is None else up_quantizer
     q_down = UniformQuantizer() if down_quantizer is None else down_quantizer
 
