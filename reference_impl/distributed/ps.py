@@ -351,7 +351,7 @@ def run_server(cfg: RunConfig, channel: Channel) -> int:
     lost = None
     try:
         hist = run_recorded(algo, sproblem, cfg.iterations, xp=xp, seed=cfg.seed, csv_path=csv_path,
-                            diverge_factor=None,
+                            diverge_factor=None, progress=sys.stderr.isatty(),
                             extra_meta=dict(distributed=True, workers=cfg.workers, up=cfg.up, down=cfg.down,
                                             residual=cfg.residual, timeout_s=cfg.timeout))
         status = hist.meta["status"]
