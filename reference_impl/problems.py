@@ -566,8 +566,13 @@ def row_space_newton(problem: "LogisticProblem", tol: float = 1e-12, max_iter: i
     """
     from threadpoolctl import threadpool_limits
 
+    require(isinstance(problem, LogisticProblem), f"problem must be a LogisticProblem, got {type(problem).__name__}")
+    require_positive_finite("tol", tol)
+    max_iter = require_int_in_range("max_iter", max_iter, 1)
+    require(design is None or isinstance(design, RowDesign),
+            f"design must be None or a RowDesign of the problem's rows, got {type(design).__name__}")
     with threadpool_limits(limits=1):
-        return _row_space_newton(problem, tol, max_iter, design)
+        return _row_space_newton(problem, float(tol), max_iter, design)
 
 
 def _row_space_newton(problem, tol, max_iter, design) -> dict:
