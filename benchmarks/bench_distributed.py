@@ -72,11 +72,12 @@ def main(argv=None) -> None:
     ap.add_argument("--iterations", type=int, default=30)
     ap.add_argument("--ddp-steps", type=int, default=300)
     ap.add_argument("--skip-ddp", action="store_true")
+    ap.add_argument("--skip-ps", action="store_true")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         print(f"{'alg':>6} {'N':>3} {'dist ms/round':>13} {'sim ms/round':>12} {'payload B/round':>15} "
               f"{'sim bits/8':>10} {'residual B':>10} {'header B':>8} {'bitwise':>7}")
-        for alg in args.algorithms.split(","):
+        for alg in ([] if args.skip_ps else args.algorithms.split(",")):
             for n in (int(v) for v in args.workers.split(",")):
                 r = bench_ps(n, alg, args.iterations, Path(tmp))
                 print(f"{alg:>6} {n:>3} {r['dist_ms']:>13.2f} {r['sim_ms']:>12.3f} {r['payload']:>15.1f} "

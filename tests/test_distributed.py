@@ -45,7 +45,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::reference_impl.algorithms.base.
 
 PY = sys.executable
 LAUNCH_LIMIT_S = 120       # a launch that has not finished by then is a hang: fail, don't block CI
-COMPRESSORS = ["identity", "top-2", "rand-3", "qsgd-1", "qsgd-4"]
+COMPRESSORS = ["identity", "sign", "top-2", "rand-3", "qsgd-1", "qsgd-4"]
 
 
 # -- codecs and the randomness precondition (no processes) -------------------------------------------------
@@ -127,19 +127,19 @@ def test_repro_distributed_refuses_bad_input_in_one_line(capsys):
 
     assert main(["distributed", "--workers", "0"]) == 2
     assert main(["distributed", "--workers", "2", "--iterations", "0"]) == 2
-    assert main(["distributed", "--workers", "2", "--up", "sign"]) == 2
+    assert main(["distributed", "--workers", "2", "--up", "wangni"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["repro: error: --workers must be an integer in [1, 64], got 0",
                    "repro: error: iterations must be an integer in [1, 1000000], got 0",
-                   "repro: error: compressor must be identity, top-K, rand-K or qsgd-S with an integer K/S >= 1, "
-                   "got 'sign'"]
+                   "repro: error: compressor must be identity, sign, top-K, rand-K or qsgd-S with an integer K/S "
+                   ">= 1, got 'wangni'"]
 
 
 def test_unsupported_compressor_and_bad_config_name_the_parameter():
-    from reference_impl.compressors.sign import ScaledSign
+    from reference_impl.compressors.sparsification import WangniSparsifier
 
     with pytest.raises(ValueError, match="no wire codec"):
-        codec_for(ScaledSign())
+        codec_for(WangniSparsifier(density=0.5))
     from reference_impl.algorithms.iade import iade
 
     with pytest.raises(ValueError, match="up_quantizer must be a compressor of kind absolute-error"):
@@ -148,7 +148,7 @@ def test_unsupported_compressor_and_bad_config_name_the_parameter():
         RunConfig(algorithm="adam").check()
     with pytest.raises(ValueError, match=r"batch must be None or an integer in \[1, rows=8\]"):
         RunConfig(batch=9).check()
-    with pytest.raises(ValueError, match="compressor must be identity, top-K"):
+    with pytest.raises(ValueError, match="compressor must be identity, sign, top-K"):
         RunConfig(up="rand-x").check()
 
 

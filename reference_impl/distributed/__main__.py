@@ -26,7 +26,7 @@ def parser(add_help: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--rows", type=int, default=8, help="data rows per worker")
     p.add_argument("--batch", type=int, default=None, help="minibatch rows per worker (default: exact gradients)")
     p.add_argument("--gamma", type=float, default=0.1, help="step size")
-    p.add_argument("--up", default="rand-2", help="uplink compressor: identity, top-K, rand-K, qsgd-S")
+    p.add_argument("--up", default="rand-2", help="uplink compressor: identity, sign, top-K, rand-K, qsgd-S")
     p.add_argument("--down", default="identity", help="downlink compressor (MCM)")
     p.add_argument("--iterations", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)

@@ -23,6 +23,7 @@ import numpy as np
 
 from reference_impl.compressors.base import Compressed
 from reference_impl.compressors.qsgd import QSGD, _host_levels, message_bits
+from reference_impl.compressors.sign import BlockSign, ScaledSign
 from reference_impl.compressors.sparsification import Identity, RandK, TopK
 from reference_impl.compressors.uniform import UniformQuantizer
 
@@ -162,6 +163,19 @@ class QSGDCodec(Codec):
         return self.compressor.encode(msg.levels, msg.norm)
 
 
+class SignCodec(Codec):
+    """Block-Sign / scaled sign (002): per block a float32 mean magnitude, a zero flag (and mask), the
+    signs; deterministic. The encoder reads the compressed input row."""
+
+    def compress(self, xp, X, rng, **kwargs):
+        out = self.compressor(xp, X, rng, **kwargs)
+        V, Xin = xp.to_numpy(out.values), xp.to_numpy(X)
+        return out, [RowMessage(V[i], None, v_in=Xin[i]) for i in range(V.shape[0])]
+
+    def encode(self, msg):
+        return self.compressor.encode(msg.v_in)
+
+
 def row_kwargs(kwargs: dict, i: int, n: int) -> dict:
     """Row i's keyword arguments of a batch call (a per-row array, e.g. the radii, gives its entry i)."""
     return {k: (np.asarray(v).ravel()[i] if np.ndim(v) and np.size(v) == n else v) for k, v in kwargs.items()}
@@ -189,7 +203,7 @@ class LatticeCodec(Codec):
 
 
 CODECS = {Identity: IdentityCodec, TopK: TopKCodec, RandK: RandKCodec, QSGD: QSGDCodec,
-          UniformQuantizer: LatticeCodec}
+          BlockSign: SignCodec, ScaledSign: SignCodec, UniformQuantizer: LatticeCodec}
 
 
 def codec_for(compressor) -> Codec:

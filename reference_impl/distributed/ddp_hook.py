@@ -18,7 +18,7 @@ is commutative), which ``tests/test_distributed_ddp.py`` checks.
 
 ``error_feedback=False`` sends ``C(g)`` (right for unbiased compressors). Multi-round FCC is a compressor
 (:class:`~reference_impl.compressors.fcc.FCC`) but has no wire codec yet; the hook accepts any compressor
-with a codec in :mod:`reference_impl.distributed.codecs` (Identity, Top-k, Rand-k, QSGD).
+with a codec in :mod:`reference_impl.distributed.codecs` (Identity, Top-k, Rand-k, QSGD, Block-Sign).
 """
 import numpy as np
 import torch

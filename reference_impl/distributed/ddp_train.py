@@ -4,7 +4,7 @@
 ``DIR/check.json``: whether the hook with the identity compressor gave the same parameters as plain DDP
 after every step (bit for bit), the losses of top-k with error feedback, and whether every rank holds
 the same parameters after compressed AMSGrad. ``compare`` trains the same model with plain DDP, our
-hook (identity, top-k + EF, rand-k + EF, QSGD), PyTorch's PowerSGD and fp16 hooks, and writes accuracy
+hook (identity, top-k + EF, scaled sign + EF, rand-k, QSGD), PyTorch's PowerSGD and fp16 hooks, and writes accuracy
 after the same steps, bytes per step and step time (``DIR/compare.json``; benchmarks/bench_distributed.py).
 
 The data: a fixed teacher network labels Gaussian inputs (4 classes); each rank holds its own shard.
@@ -132,8 +132,8 @@ def compare(steps: int = 300, batch: int = 32) -> dict:
     Xt, yt = make_data(-1, 4096)
     d = sum(p.numel() for p in make_model().parameters())
     runs = {"ddp (float32 all-reduce)": None, "fp16 hook": "fp16", "PowerSGD rank 2 (bytes est.)": "powersgd"}
-    for c in ("identity", f"top-{d // 100}", f"top-{d // 10}", f"rand-{d // 10}", "qsgd-4"):
-        ef = c.startswith("top")                 # error feedback for the biased (contractive) ones
+    for c in ("identity", f"top-{d // 100}", f"top-{d // 10}", "sign", f"rand-{d // 10}", "qsgd-4"):
+        ef = c.startswith("top") or c == "sign"  # error feedback for the biased (contractive) ones
         runs[f"ours {c}" + (" + EF" if ef else "")] = (c, ef)
     results = {}
     for label, kind in runs.items():

@@ -42,6 +42,7 @@ from reference_impl.algorithms.mcm import mcm
 from reference_impl.algorithms.neolithic import neolithic
 from reference_impl.backends import NUMPY, get_backend
 from reference_impl.compressors.qsgd import QSGD
+from reference_impl.compressors.sign import ScaledSign
 from reference_impl.compressors.sparsification import Identity, RandK, TopK
 from reference_impl.compressors.uniform import UniformQuantizer
 from reference_impl.distributed import lena_roles
@@ -90,11 +91,14 @@ ALGORITHMS = {
 
 
 def parse_compressor(text: str):
-    """``identity``, ``top-K``, ``rand-K``, ``qsgd-S`` (ValueError naming the allowed forms otherwise)."""
+    """``identity``, ``sign`` (scaled sign, one block), ``top-K``, ``rand-K``, ``qsgd-S`` (ValueError naming
+    the allowed forms otherwise)."""
     t = str(text).strip().lower()
     try:
         if t == "identity":
             return Identity()
+        if t == "sign":
+            return ScaledSign()
         kind, _, num = t.partition("-")
         n = int(num)
         if kind == "top":
@@ -106,7 +110,8 @@ def parse_compressor(text: str):
     except ValueError as exc:
         if "invalid literal" not in str(exc):
             raise
-    raise ValueError(f"compressor must be identity, top-K, rand-K or qsgd-S with an integer K/S >= 1, got {text!r}")
+    raise ValueError(f"compressor must be identity, sign, top-K, rand-K or qsgd-S with an integer K/S >= 1, "
+                     f"got {text!r}")
 
 
 @dataclasses.dataclass
