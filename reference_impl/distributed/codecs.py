@@ -202,7 +202,9 @@ class LatticeCodec(Codec):
         return np.asarray(self.compressor.decode(int(bits, 2) if bits else 0, d, **kw), dtype=np.float64)
 
 
-#: Compressor class -> its :class:`Codec` (register your own here). :meta hide-value:
+#: Compressor class -> its :class:`Codec` (register your own here).
+#:
+#: :meta hide-value:
 CODECS = {Identity: IdentityCodec, TopK: TopKCodec, RandK: RandKCodec, QSGD: QSGDCodec,
           BlockSign: SignCodec, ScaledSign: SignCodec, UniformQuantizer: LatticeCodec}
 

@@ -70,7 +70,9 @@ class Spec:
         return self.model_field(cfg) if callable(self.model_field) else self.model_field
 
 
-#: The algorithms the parameter-server path runs: name -> :class:`Spec`. :meta hide-value:
+#: The algorithms the parameter-server path runs: name -> :class:`Spec`.
+#:
+#: :meta hide-value:
 ALGORITHMS = {
     "diana": Spec(lambda c, up, down: diana(c.gamma, up, batch=c.batch), "w"),
     "mcm": Spec(lambda c, up, down: mcm(c.gamma, up, down, batch=c.batch), None, ("w",)),

@@ -179,7 +179,9 @@ class Listener(_StandIn):
                           overflow=np.zeros(M, dtype=bool))
 
 
-#: The codec of full-precision rows (float32 payload, 32 bits per entry). :meta hide-value:
+#: The codec of full-precision rows (float32 payload, 32 bits per entry).
+#:
+#: :meta hide-value:
 FULL = IdentityCodec(Identity())
 
 
