@@ -87,12 +87,15 @@ print("IADE needs more total bits than DQGD (s=16) and than 32-bit GD here: its 
       "does not pay for its O(kappa) iterations")
 
 # %%
+from reproductions.plot_style import line_styles  # site-wide colours
+
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+styles = line_styles(list(res["rows"]))
 for name, row in res["rows"].items():
     h = row["history"]
     total = h["cum_uplink_bits"] + h["cum_downlink_bits"]
-    axes[0].semilogy(h["k"], h["dist"], label=name)
-    axes[1].loglog(total, h["dist"], label=name)
+    axes[0].semilogy(h["k"], h["dist"], label=name, **styles[name])
+    axes[1].loglog(total, h["dist"], label=name, **styles[name])
 axes[0].set_xlabel("iteration k")
 axes[1].set_xlabel("total bits (uplink + downlink)")
 for ax in axes:
