@@ -179,10 +179,12 @@ def build_problem(cfg: RunConfig) -> LeastSquaresProblem:
 class SamplingMeta:
     """The shard sizes and padding mask: all that ``sample_batch`` reads, without the data."""
 
-    sample_batch = _PaddedDataProblem.sample_batch
-
     def __init__(self, problem):
         self.N, self.d, self.sizes, self.w = problem.N, problem.d, problem.sizes.copy(), (problem.w != 0).astype(float)
+
+    def sample_batch(self, rng, batch, replace=True):
+        """The padded problems' own ``sample_batch`` on these sizes: the same random draws."""
+        return _PaddedDataProblem.sample_batch(self, rng, batch, replace)
 
 
 def shard(problem: LeastSquaresProblem, i: int):
