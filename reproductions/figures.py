@@ -373,15 +373,22 @@ def _numeric_table(p: Path):
 
 def plot_numeric_tables(folder: str | Path, out_dir: str | Path, *, name: str = "figure", title: str | None = None,
                         max_panels: int = 6) -> list[Path]:
-    """The fallback when a folder has no runner CSV: every all-numeric CSV (up to ``max_panels``),
-    its other columns against its first, one panel each (log y when positive). [] when none."""
+    """The fallback when a folder has no runner CSV. When all-numeric CSVs of one sub-folder share a header
+    (one CSV per algorithm and seed, ``<algorithm>_run<N>.csv``), one panel per column against the first,
+    with one line per algorithm: the mean over its seeds and the min-max band (:mod:`reproductions.plot_style`
+    colours). Otherwise every all-numeric CSV (up to ``max_panels``) gets a panel, its other columns against
+    its first (log y when positive). [] when there is no numeric CSV."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure
 
     folder = Path(folder)
-    tables = [(p, t) for p in sorted(folder.rglob("*.csv")) if (t := _numeric_table(p)) is not None][:max_panels]
+    tables = [(p, t) for p in sorted(folder.rglob("*.csv")) if (t := _numeric_table(p)) is not None]
     if not tables:
         return []
+    headers = {tuple(h) for _, (h, _) in tables}
+    if len(headers) == 1 and len(tables) > 1 and len({p.parent for p, _ in tables}) == 1:
+        return _plot_runs_by_column(folder, tables, out_dir, name=name, title=title)
+    tables = tables[:max_panels]
     fig = MplFigure(figsize=(5.5 * min(len(tables), 3), 4.2 * ((len(tables) + 2) // 3)), layout="constrained")
     FigureCanvasAgg(fig)
     axes = np.atleast_1d(fig.subplots((len(tables) + 2) // 3, min(len(tables), 3))).ravel()
@@ -396,6 +403,33 @@ def plot_numeric_tables(folder: str | Path, out_dir: str | Path, *, name: str = 
         ax.legend(fontsize=7)
     for ax in axes[len(tables):]:
         ax.set_visible(False)
+    fig.suptitle(title or folder.name, fontsize=10)
+    return _save(fig, out_dir, name)
+
+
+def _plot_runs_by_column(folder: Path, tables, out_dir, *, name: str, title: str | None, max_columns: int = 3):
+    """One panel per column (up to ``max_columns``), one banded line per run group (see plot_numeric_tables)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as MplFigure
+
+    from reproductions.plot_style import band, finish, line_styles
+
+    header = tables[0][1][0]
+    data_of = {p: data for p, (_, data) in tables}
+    groups = {label.rsplit(": ", 1)[-1]: [data_of[p] for p in paths]      # sidecar labels, else file names
+              for label, paths in _run_groups(list(data_of), folder).items()}
+    columns = list(range(1, len(header)))[:max_columns]
+    fig = MplFigure(figsize=(5.2 * len(columns) + 1.5, 4.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = np.atleast_1d(fig.subplots(1, len(columns)))
+    styles = line_styles(list(groups))
+    for ax, j in zip(axes, columns):
+        for label, runs in groups.items():
+            n = min(len(r) for r in runs)
+            ys = np.array([r[:n, j] for r in runs])
+            positive = bool(np.all(ys[np.isfinite(ys)] > 0))
+            band(ax, runs[0][:n, 0], ys, label, color=styles[label]["color"], log=positive, ls=styles[label]["ls"])
+        finish(ax, header[0], header[j], legend=ax is axes[-1])
     fig.suptitle(title or folder.name, fontsize=10)
     return _save(fig, out_dir, name)
 

@@ -27,7 +27,7 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 ALGORITHM_COLORS = {
     # uncompressed baselines
     "SGD": "#7f7f7f", "P-SGD": "#7f7f7f", "PSGD": "#7f7f7f", "DGD": "#7f7f7f", "GD": "#7f7f7f",
-    "AMSGrad": "#7f7f7f",
+    "AMSGrad": "#222222",
     # compressed baselines
     "QSGD": "#17becf", "Q-SGD": "#17becf", "DQGD": "#8c564b", "DIANA": "#1f77b4", "Artemis": "#bcbd22",
     "Dore": "#9467bd", "Double Squeeze": "#e377c2", "Double-Squeeze": "#e377c2", "MEM-SGD": "#2ca02c",

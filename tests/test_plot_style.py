@@ -39,3 +39,20 @@ def test_variants_in_one_figure_differ_by_line_style():
     st = line_styles(["LENA", "LENA-3", "DIANA", "LENA-printed"])
     assert st["LENA"]["color"] == st["LENA-3"]["color"] == st["LENA-printed"]["color"] != st["DIANA"]["color"]
     assert len({st[n]["ls"] for n in ("LENA", "LENA-3", "LENA-printed")}) == 3 and st["DIANA"]["ls"] == "-"
+
+
+def test_numeric_runs_are_grouped_by_sidecar_label_into_banded_lines(tmp_path):
+    import json
+
+    from reproductions.figures import _run_groups, plot_numeric_tables
+
+    for algo, scale in (("COMP-AMS Top-k EF", 1.0), ("AMSGrad", 2.0)):
+        for run in range(2):
+            p = tmp_path / f"{algo.split()[0].lower()}_run{run}.csv"
+            p.write_text("k,loss_gap\n" + "".join(f"{k},{scale * (run + 1) / (k + 1)}\n" for k in range(5)))
+            (tmp_path / (p.name + ".json")).write_text(json.dumps(dict(label=algo, run=run)))
+    groups = _run_groups(sorted(tmp_path.glob("*.csv")), tmp_path)
+    assert sorted(groups) == ["AMSGrad", "COMP-AMS Top-k EF"] and all(len(v) == 2 for v in groups.values())
+    (tmp_path / "out").mkdir()
+    written = plot_numeric_tables(tmp_path, tmp_path / "out")
+    assert [p.name for p in written] == ["figure.png", "figure.svg"]
