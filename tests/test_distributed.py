@@ -11,7 +11,9 @@ Claims checked (issue 11, part 1):
   the simulation's bits, and the per-round bit counts equal the simulation's;
 * a worker that dies (SIGKILL) or stalls makes the server stop within the timeout with one error
   naming the rank and the round, the finished rounds kept (status interrupted) and equal to the
-  simulation's (COMP-AMS with top-k there, so top-k also crosses the wire).
+  simulation's (COMP-AMS with top-k there, so top-k also crosses the wire); the stalled run sends the
+  float32 payloads alone (``--no-residual``): its rounds then agree with the simulation to float32
+  rounding (relative 1e-6) but not bit for bit.
 
 Processes: two torchrun launches (4 and 3 processes) and two fault launches (3 processes), each with a
 wall-clock limit so that a hang fails instead of blocking CI. A dead worker is seen at once (its
@@ -239,7 +241,7 @@ def _finish(procs, limit):
     return procs[0].returncode, err
 
 
-def _check_interrupted(tmp_path, rank, round_, err):
+def _check_interrupted(tmp_path, rank, round_, err, exact=True):
     lines = [ln for ln in err.splitlines() if ln.startswith("error")]
     assert len(lines) == 1, err
     assert f"rank {rank} lost in round {round_}" in lines[0]
@@ -252,8 +254,13 @@ def _check_interrupted(tmp_path, rank, round_, err):
     cfg = RunConfig(**{**wire["config"], "die_at": None, "stall_at": None})
     xs, _, _ = simulate(cfg)
     got = np.load(tmp_path / "iterates.npy")
-    assert got.shape == (round_ - 1, cfg.d)                      # the finished rounds, kept and exact
-    assert np.array_equal(got, xs[: round_ - 1])
+    assert got.shape == (round_ - 1, cfg.d)                      # the finished rounds, kept
+    if exact:
+        assert np.array_equal(got, xs[: round_ - 1])
+    else:   # float32 payloads only: each message is rounded to float32 (relative 6e-8); a few rounds
+        assert sum(r["residual_bytes"] for r in wire["rounds"]) == 0
+        assert not np.array_equal(got, xs[: round_ - 1])
+        assert np.allclose(got, xs[: round_ - 1], rtol=1e-6, atol=1e-9)
 
 
 def test_dead_worker_stops_the_server_naming_rank_and_round(tmp_path):
@@ -271,7 +278,9 @@ def test_dead_worker_stops_the_server_naming_rank_and_round(tmp_path):
 def test_stalled_worker_times_out_within_the_stated_timeout(tmp_path):
     timeout = 3.0
     procs = _spawn(tmp_path, 2, "--algorithm", "mcm", "--up", "rand-2", "--down", "rand-3", "--iterations", "6",
-                   "--timeout", str(timeout), "--stall-at", "1:3")
+                   "--timeout", str(timeout), "--stall-at", "1:3", "--no-residual")   # (the deployment's bytes)
+    start = time.monotonic()
     code, err = _finish(procs, 90)
     assert code == 3
-    _check_interrupted(tmp_path, 1, 3, err)
+    _check_interrupted(tmp_path, 1, 3, err, exact=False)
+    assert time.monotonic() - start < 60
