@@ -58,8 +58,8 @@ MCM_ALGORITHMS = ("SGD", "DIANA", "MCM", "Artemis", "Dore")
 NEOLITHIC_SLIDES = dict(model="ResNet-18 / ResNet-20", data="CIFAR-10", N=8, batch=128, R=2, ratios=(0.05, 0.01),
                         qsgd_levels=16)
 NEOLITHIC_CONFIG = {
-    False: dict(model="lenet", N=8, split="iid", rows=100, batch=8, gamma=0.05, rounds=100, R=2, Rs=(1, 2, 4),
-                ratios=(0.05, 0.01), qsgd_levels=16, test_rows=2000, record_every=50),
+    False: dict(model="lenet", N=8, split="iid", rows=100, batch=16, gamma=0.1, rounds=100, R=2, Rs=(1, 2, 4),
+                ratios=(0.05,), qsgd_levels=16, test_rows=2000, record_every=50),
     True: dict(model="resnet20-w8", N=8, split="iid", rows=500, batch=32, gamma=0.05, rounds=600, R=2,
                Rs=(1, 2, 3, 4, 5), ratios=(0.05, 0.01), qsgd_levels=16, test_rows=10000, record_every=60),
 }
