@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from reference_impl.algorithms.base import TheoryRangeWarning
-from reference_impl.distributed.ps import RunConfig, simulate
+from reference_impl.distributed.config import RunConfig, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 

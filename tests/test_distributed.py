@@ -40,7 +40,7 @@ if not torch.distributed.is_available() or not torch.distributed.is_gloo_availab
 from reference_impl.backends import NUMPY  # noqa: E402
 from reference_impl.distributed.codecs import (apply_residual, bits_to_bytes, bytes_to_bits, codec_for,  # noqa: E402
                                                residual_of)
-from reference_impl.distributed.ps import RunConfig, parse_compressor, simulate  # noqa: E402
+from reference_impl.distributed.config import RunConfig, parse_compressor, simulate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.filterwarnings("ignore::reference_impl.algorithms.base.TheoryRangeWarning")

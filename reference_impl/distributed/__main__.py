@@ -55,7 +55,7 @@ def _pair(text, name):
 
 def configs(args, workers: int):
     """The RunConfig of each (algorithm, backend) asked for, checked (ValueError naming the parameter)."""
-    from reference_impl.distributed.ps import RunConfig
+    from reference_impl.distributed.config import RunConfig
 
     algorithms, backends = args.algorithm.split(","), args.backend.split(",")
     many = len(algorithms) * len(backends) > 1

@@ -23,7 +23,7 @@ import torch.distributed as dist
 from torch import nn
 
 from reference_impl.distributed.ddp_hook import CompressionState, compressed_allreduce_hook
-from reference_impl.distributed.ps import parse_compressor
+from reference_impl.distributed.config import parse_compressor
 
 D_IN, HIDDEN, CLASSES = 16, 32, 4
 
