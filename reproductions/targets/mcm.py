@@ -38,10 +38,12 @@ NONCONVEX_SETTING = {"MNIST": "CNN, d = 2e4, 2-bit quantization with the l2 norm
                      "CIFAR-10": "LeNet, d = 62e3, 2-bit quantization with the inf norm"}
 DIAGNOSIS = "the diagnosis beside the convex table in the MCM chapter (book/mcm/index.md)"
 GAP_CAUSE = {
-    "phishing": "neither the authors' code nor their notebook reaches the table's phishing values, run here on the "
-                "same data (../shared/notes/mcm-convex-setting.md); see " + DIAGNOSIS,
-    "w8a": "the authors' F* lies 1.8e-3 above the optimum on w8a and their code's default w8a batch is 12, not the "
-           "table's 8 (../shared/notes/mcm-convex-setting.md); see " + DIAGNOSIS,
+    "phishing": "not established: neither the authors' code nor their notebook reaches the table's phishing values on "
+                "the same data (../shared/notes/mcm-convex-setting.md); 'measured' lists our row scored against "
+                "their F* and averaged over the last epochs; " + DIAGNOSIS + " weighs them",
+    "w8a": "not established in full: the authors' F* lies 1.8e-3 above the optimum on w8a and their code's default "
+           "batch is 12, not the table's 8 (../shared/notes/mcm-convex-setting.md); 'measured' lists our row scored "
+           "against their F*, averaged over the last epochs and with b = 12; " + DIAGNOSIS + " weighs them",
 }
 QUANTUM_MISSING = ("data: KDD Cup 2004 quantum and UCI superconduct are not in the data folder (no network here)")
 NO_FULL_RUN = ("no full-mode run of {fig} was stored when this entry was written (its code was being changed); "
@@ -167,8 +169,8 @@ TARGETS = [
              f"{ds}, b = {CONVEX_BATCH[ds]}, 450 epochs; the rest from the authors' code "
              "(../shared/notes/mcm-convex-setting.md): N = 20 t-SNE clusters, gamma = 1/L (Frobenius L), s = 1 QSGD",
              f"the same, 5 runs, mean of log10(F - F*) at epoch 450, F* from Newton's method",
-             Tolerance("abs", CONVEX_TOL, "the slide prints one decimal (0.05 of rounding), our 5-run std is at most "
-                                          "0.18 (w8a) and the slide's own runs were unseeded"),
+             Tolerance("abs", CONVEX_TOL, "the slide prints one decimal (0.05 of rounding), our 5-run std is below "
+                                          "0.2 (w8a's is the largest) and the slide's own runs were unseeded"),
              figure="mcm-convex-table", measure=_table_row(ds), gap_cause=GAP_CAUSE.get(ds), unit="log10",
              discussed=DIAGNOSIS if ds != "a9a" else None)
       for ds in ("a9a", "phishing", "w8a")],
