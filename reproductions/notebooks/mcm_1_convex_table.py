@@ -172,14 +172,12 @@ for tab in full_tables:
                                   for a in mcm.TABLE_ALGORITHMS} for ds in mcm.DATASETS})
 
 # %% [markdown]
-# **A diagnostic, not a claim.** Our phishing and w8a numbers are above the paper's. An $F_*$ that is
-# too high by $\delta$ turns every excess loss $F - F_*$ into $F - F_* - \delta$, and the authors took
-# $F_*$ from a gradient descent, which is slow on these sets (table above). Below, the constant
-# $\delta$ that best maps each of our rows (per-run values, 450 epochs) onto the paper's, and the
-# largest difference that remains. On phishing a single $\delta \approx 5\cdot10^{-4}$ brings all four
-# cells within about 0.14 of the paper; on w8a no single $\delta$ does (a difference of about 0.46
-# remains), so something else differs there too. We did not verify the hypothesis (the authors' $F_*$
-# values are not published).
+# **A hypothesis test, not a claim.** An $F_*$ that is too high by $\delta$ turns every excess loss
+# $F - F_*$ into $F - F_* - \delta$. Below, the constant $\delta$ that best maps each of our rows
+# (per-run values, 450 epochs) onto the paper's, and the largest difference that remains. On phishing
+# it takes $\delta \approx 5\cdot10^{-4}$, 28 times the excess the authors' own $F_*$ has
+# ($1.9\cdot10^{-5}$, measured with their code), and still leaves 0.25; on w8a $\delta \approx
+# 2.3\cdot10^{-3}$ leaves 0.44. A wrong $F_*$ alone explains neither row (the diagnosis below).
 
 # %%
 for tab in full_tables[-1:]:
@@ -187,6 +185,58 @@ for tab in full_tables[-1:]:
         fit = mcm.fstar_offset_fit(tab[ds]["rows"], PAPER_TABLE[ds])
         cells = "  ".join(f"{a} {fit['shifted'][a]:.2f}" for a in mcm.TABLE_ALGORITHMS)
         print(f"{ds:<9} delta = {fit['delta']:.1e}:  {cells}   max |shifted - paper| = {fit['max_abs_diff']:.2f}")
+
+# %% [markdown]
+# ## Diagnosis of the phishing and w8a gaps
+#
+# **What the stored numbers show** (450 epochs, 5 runs, our code; the facts measured with the
+# authors' code are in the project notes `mcm-convex-setting.md`):
+#
+# * **a9a**: reproduced (every cell within 0.12 of the paper). The authors' $F_*$ is only
+#   $8\cdot10^{-7}$ above the optimum there, which changes no cell; the 400-450 window changes none by
+#   more than 0.04.
+# * **phishing**: our numbers are the authors' code's numbers, not the table's. Our SGD gives -3.12 and
+#   MCM -3.07 at epoch 450 (their code, run here: -3.12 and -3.09); the paper prints -3.7 and -3.4.
+#   Their $F_*$ moves every cell by 0.01, the 400-450 window by at most 0.04 (mostly away from the paper).
+#   So the phishing gap (0.3 to 0.6) is not in our reimplementation; neither their public code nor
+#   their notebook reaches the table's phishing values, and we do not know what does. Dore is the one
+#   cell that lies below the paper's (-2.78 against -2.7).
+# * **w8a**: two causes, each measured. (1) The authors' $F_*$ lies $1.8\cdot10^{-3}$ above the
+#   optimum: scored against it, SGD moves from -2.52 to -2.97, DIANA from -2.30 to -2.49, MCM from
+#   -2.10 to -2.22 (Dore -1.58 to -1.61), toward the paper's -3.5, -3.0, -2.5, -1.75. (2) Their code's
+#   w8a batch is 12, not the table's 8: with b = 12 and their $F_*$ we get SGD -2.68, DIANA -2.48,
+#   MCM -2.28, Dore -1.77, so the larger batch brings Dore and MCM to within 0.22 of the paper and
+#   SGD/DIANA further away. A single epoch of one run is noisy on w8a (the authors' one b = 8 run reads
+#   -3.31 at epoch 450 but -2.87 averaged over 400-450, their $F_*$); our 5-run means, -2.97 at 450 and
+#   -2.92 over 400-450, agree with that average, and the window moves no w8a cell by more than 0.05.
+#   What remains (SGD 0.5 to 0.8, DIANA 0.5 from the paper, with either batch) is not explained by the
+#   facts we could check; the paper's ordering SGD < DIANA < MCM < Dore holds in every variant.
+#
+# The numbers below are read from the stored full-mode results (450 epochs, 5 runs): per cell, the
+# table's statistic at epoch 450 and averaged over epochs 400-450 (`window`), each scored against our
+# Newton $F_*$ and against the authors' $F_*$ (ours plus the excess measured with their code, notes:
+# `mcm.AUTHORS_FSTAR_EXCESS`); for w8a also with their code's batch $b = 12$.
+
+# %%
+def diagnosis_rows(tab):
+    rows = [(ds, ds) for ds in mcm.DATASETS] + [("w8a-b12", "w8a")]
+    print(f"{'data (b)':<14} {'algorithm':<6} {'paper':>6}  {'450, our F*':>11} {'450, their F*':>13} "
+          f"{'400-450, our F*':>15} {'400-450, their F*':>17}")
+    for key, ds in rows:
+        if key not in tab:
+            continue
+        b = tab[key]["setting"]["batch"]
+        for a in mcm.TABLE_ALGORITHMS:
+            r = tab[key]["rows"][a]
+            print(f"{ds + ' (' + str(b) + ')':<14} {a:<6} {PAPER_TABLE[ds][a]:>6.2f}  {r['final']:>11.2f} "
+                  f"{r['final_authors_fstar']:>13.2f} {r['window']:>15.2f} {r['window_authors_fstar']:>17.2f}")
+
+
+if stored is not None and "window" in stored["results"]["a9a"]["rows"]["SGD"]:
+    print("excess of the authors' F* over ours:", mcm.AUTHORS_FSTAR_EXCESS)
+    diagnosis_rows(stored["results"])
+else:
+    print("no stored full-mode results with the diagnosis statistics")
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
