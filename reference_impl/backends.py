@@ -7,7 +7,7 @@ below. Worker quantities carry a leading worker axis ``(N, d)``.
 * :data:`EXACT` - numpy object arrays of :class:`fractions.Fraction`. Every rational operation is
   exact; operations that are not rational (:meth:`Backend.sqrt`) raise :class:`NotRational`, so an
   algorithm that needs them says so instead of silently rounding.
-* :func:`torch_backend` - torch float64 tensors on a device (CPU here, GPU on the device machine).
+* :func:`torch_backend` - torch float64 (or float32) tensors on a device (CPU here, GPU on the device machine).
 
 Randomness always comes from an explicit ``numpy.random.Generator`` (drawn on the host, then moved
 to the backend), so a run replays bit for bit on every backend.
@@ -146,25 +146,34 @@ class ExactBackend(Backend):
 
 
 class TorchBackend(Backend):
-    """torch float64 tensors on ``device`` (``"cpu"`` or ``"cuda"``)."""
+    """torch tensors on ``device`` (``"cpu"`` or ``"cuda"``), float64 or (``dtype="float32"``) float32.
+
+    float32 halves memory and bandwidth and is what a GPU computes fastest; the random draws stay float64
+    on the host (then rounded), so a float32 run follows its float64 twin up to rounding. Its name
+    (``torch-cpu-float32``) keeps the problems' per-backend data caches apart.
+    """
 
     exact = False
+    DTYPES = ("float64", "float32")
 
-    def __init__(self, device: str = "cpu") -> None:
+    def __init__(self, device: str = "cpu", dtype: str = "float64") -> None:
         import torch
 
+        if dtype not in self.DTYPES:
+            raise ValueError(f"dtype must be one of {self.DTYPES}, got {dtype!r}")
         self.torch = torch
         self.device = torch.device(device)
-        self.name = f"torch-{self.device.type}"
+        self.dtype = getattr(torch, dtype)
+        self.name = f"torch-{self.device.type}" + ("" if dtype == "float64" else f"-{dtype}")
 
     def asarray(self, x: Any) -> Any:
         t = self.torch
         if isinstance(x, t.Tensor):
-            return x.to(device=self.device, dtype=t.float64)
-        return t.as_tensor(np.asarray(x, dtype=np.float64), device=self.device)
+            return x.to(device=self.device, dtype=self.dtype)
+        return t.as_tensor(np.asarray(x, dtype=np.float64), device=self.device).to(self.dtype)
 
     def zeros(self, shape: tuple[int, ...]) -> Any:
-        return self.torch.zeros(shape, dtype=self.torch.float64, device=self.device)
+        return self.torch.zeros(shape, dtype=self.dtype, device=self.device)
 
     def to_numpy(self, x: Any) -> np.ndarray:
         if isinstance(x, self.torch.Tensor):
@@ -218,8 +227,8 @@ NUMPY = Backend()
 EXACT = ExactBackend()
 
 
-def torch_backend(device: str = "cpu") -> TorchBackend:
-    return TorchBackend(device)
+def torch_backend(device: str = "cpu", dtype: str = "float64") -> TorchBackend:
+    return TorchBackend(device, dtype)
 
 
 def get_backend(name: str) -> Backend:
@@ -232,7 +241,12 @@ def get_backend(name: str) -> Backend:
         return torch_backend("cpu")
     if name == "torch-cuda":
         return torch_backend("cuda")
-    raise ValueError(f"backend must be one of numpy, exact, torch-cpu, torch-cuda; got {name!r}")
+    if name in ("torch-float32", "torch-cpu-float32"):
+        return torch_backend("cpu", "float32")
+    if name == "torch-cuda-float32":
+        return torch_backend("cuda", "float32")
+    raise ValueError(f"backend must be one of numpy, exact, torch-cpu, torch-cuda, torch-cpu-float32, "
+                     f"torch-cuda-float32; got {name!r}")
 
 
 def _to_fraction(v: Any) -> Fraction:
