@@ -1,6 +1,11 @@
 """Milliseconds per epoch of 004's convex-table algorithms on a9a (N = 20, b = 50, s = 1 QSGD both ways).
 
     python benchmarks/bench_mcm.py [--epochs 20] [--table-epochs 450] [--runs 5] [--threads 1]
+                                   [--backend numpy|torch-cpu|torch-cuda|torch-cpu-float32|torch-cuda-float32]
+
+On a machine with a GPU, the prepared check is ``python benchmarks/bench_mcm.py --backend
+torch-cuda-float32 --epochs 5 --table-epochs 45`` (then the same with ``torch-cuda``): the same batched
+path with the algorithms' arrays on the GPU (the per-round Python overhead stays, so expect small gains).
 
 Prints, in one run and on the same machine state:
 
@@ -36,24 +41,26 @@ def main() -> None:
     parser.add_argument("--table-epochs", type=int, default=450, help="epochs of the whole-table timing")
     parser.add_argument("--runs", type=int, default=5, help="runs per algorithm (R) in the batched timings")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1, as the experiments)")
+    parser.add_argument("--backend", default="numpy", help="array backend of the algorithms (reference_impl.backends)")
     args = parser.parse_args()
 
     from threadpoolctl import threadpool_limits
 
     from reference_impl.algorithms.base import TheoryRangeWarning
-    from reference_impl.backends import NUMPY
+    from reference_impl.backends import NUMPY, get_backend
     from reference_impl.batched import Job, run_batch
     from reference_impl.runner import run, seed_from_names
     from reproductions import mcm
 
     warnings.filterwarnings("ignore", category=TheoryRangeWarning)
+    xp = get_backend(args.backend)
     t0 = time.perf_counter()
     st = mcm.convex_setting("a9a")
     p, rounds = st.problem, st.rounds_per_epoch
     print(f"a9a: N = {p.N}, d = {p.d}, b = {st.batch}, {rounds} rounds per epoch, s = {mcm.LEVELS} QSGD both ways; "
           f"setting prepared in {time.perf_counter() - t0:.1f} s")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
-          f"BLAS threads {args.threads}")
+          f"BLAS threads {args.threads}, backend {xp.name}")
 
     def best(fn, repeats=3):
         out = []
@@ -79,10 +86,11 @@ def main() -> None:
         one_total = batch_total = 0.0
         for name in ALGORITHMS:
             algo = st.algorithm(name)
-            one = best(lambda: run(algo, p, E * rounds, seed=seed_from_names("bench", name), record_every=rounds,
-                                   grad_norm=False), repeats=2) / E
+            one = best(lambda: run(algo, p, E * rounds, xp=xp, seed=seed_from_names("bench", name),
+                                   record_every=rounds, grad_norm=False), repeats=2) / E
             jobs = [Job(algo, seed_from_names("bench", name, r)) for r in range(R)]
-            bat = best(lambda: run_batch(jobs, p, E * rounds, record_every=rounds, grad_norm=False), repeats=1) / (E * R)
+            bat = best(lambda: run_batch(jobs, p, E * rounds, xp=xp, record_every=rounds, grad_norm=False),
+                       repeats=1) / (E * R)
             one_total, batch_total = one_total + one, batch_total + bat
             print(f"{name:<10} {1e3 * one:>10.2f}   {1e3 * bat:>14.2f}")
         print(f"{'mean':<10} {1e3 * one_total / len(ALGORITHMS):>10.2f}   {1e3 * batch_total / len(ALGORITHMS):>14.2f}")
@@ -90,7 +98,7 @@ def main() -> None:
         T = args.table_epochs
         jobs = [Job(st.algorithm(name), seed_from_names("bench-table", name, r)) for name in ALGORITHMS for r in range(R)]
         t = time.perf_counter()
-        run_batch(jobs, p, T * rounds, record_every=rounds, grad_norm=False)
+        run_batch(jobs, p, T * rounds, xp=xp, record_every=rounds, grad_norm=False)
         wall = time.perf_counter() - t
         n = len(jobs) * T
         print(f"\nwhole a9a table: {len(ALGORITHMS)} algorithms x {R} runs x {T} epochs, F every epoch, one batch: "
