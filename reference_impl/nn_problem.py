@@ -18,9 +18,9 @@ workers. When every row of ``X`` is the same point (the algorithms of 004 broadc
 parameters are not batched (``in_dims=None``): the convolutions then run once on all ``N b`` images
 with shared weights and only the weight gradients are split per worker.
 
-**Precision.** The backends hold float64; the network is evaluated in ``dtype`` (float32 by default,
-as deep learning is run; float64 for the exactness tests), and the gradients are returned in the
-backend's float64 on the backend's device. Arrays from the numpy backend (the runner's records) are
+**Precision.** The network is evaluated in ``dtype`` (float32 by default, as deep learning is run;
+float64 for the exactness tests), and the gradients are returned in the backend's dtype (float64, or
+float32 with ``torch_backend(device, "float32")``) on the backend's device. Arrays from the numpy backend (the runner's records) are
 accepted and answered in numpy.
 
 **What does not exist for a network, and what stands in for it.** The runner records ``loss - f*``,
@@ -193,9 +193,10 @@ class NeuralNetworkProblem(DistributedProblem):
 
 
 def _out(xp, T):
-    """A model-precision tensor as the backend's float64 array (torch on the backend's device, or numpy)."""
+    """A model-precision tensor as the backend's array: torch in the backend's dtype on its device, or numpy
+    float64."""
     if hasattr(xp, "torch"):
-        return T.to(device=xp.device, dtype=torch.float64)
+        return xp.asarray(T.detach())
     return T.detach().to(dtype=torch.float64).cpu().numpy()
 
 
