@@ -46,6 +46,7 @@ class MnistCNN(nn.Module):
         self.fc2 = nn.Linear(50, 10)
 
     def forward(self, x):
+        """Logits (or features, for a block) of a batch ``x``; the layers are listed in the class docstring."""
         x = F.relu(F.max_pool2d(self.conv1(x), 2))
         x = F.relu(F.max_pool2d(self.conv2(x), 2))
         x = F.relu(self.fc1(x.flatten(1)))
@@ -64,6 +65,7 @@ class LeNet5(nn.Module):
         self.fc3 = nn.Linear(84, 10)
 
     def forward(self, x):
+        """Logits (or features, for a block) of a batch ``x``; the layers are listed in the class docstring."""
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)
         x = F.relu(self.fc1(x.flatten(1)))
@@ -89,6 +91,7 @@ class BasicBlock(nn.Module):
                          nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), _bn(c_out)))
 
     def forward(self, x):
+        """Logits (or features, for a block) of a batch ``x``; the layers are listed in the class docstring."""
         out = F.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
         return F.relu(out + self.shortcut(x))
@@ -110,6 +113,7 @@ class ResNet20(nn.Module):
         self.fc = nn.Linear(c, classes)
 
     def forward(self, x):
+        """Logits (or features, for a block) of a batch ``x``; the layers are listed in the class docstring."""
         x = F.relu(self.bn(self.conv(x)))
         x = self.layers(x)
         return self.fc(x.mean(dim=(2, 3)))
@@ -124,6 +128,7 @@ class MLP(nn.Module):
         self.fc2 = nn.Linear(hidden, classes)
 
     def forward(self, x):
+        """Logits (or features, for a block) of a batch ``x``; the layers are listed in the class docstring."""
         return self.fc2(torch.tanh(self.fc1(x.flatten(1))))
 
 

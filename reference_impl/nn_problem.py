@@ -6,7 +6,7 @@ i's images. The interface is the one the algorithms call, unchanged:
 
 * :meth:`NeuralNetworkProblem.worker_grads` ``(xp, X)`` - ``X`` of shape (N, d), one point per worker
   (the same row repeated for a broadcast model); returns the (N, d) matrix of exact local gradients
-  (each worker's whole data, in fixed chunks of :attr:`chunk` images);
+  (each worker's whole data, in fixed chunks of ``chunk`` images);
 * :meth:`NeuralNetworkProblem.stochastic_worker_grads` ``(xp, X, rows)`` - minibatch gradients from the
   rows ``rows`` (N, b) drawn by :meth:`NeuralNetworkProblem.sample_batch`;
 * :meth:`NeuralNetworkProblem.worker_losses`, ``x0``, ``broadcast``/``grad``/``loss`` (inherited).
@@ -147,7 +147,7 @@ class NeuralNetworkProblem(DistributedProblem):
             return vmap(self._loss_one, in_dims=(dim, 0, 0))(theta, xb, yb)
 
     def _chunked(self, fn, X):
-        """``fn`` over each worker's whole data in chunks of :attr:`chunk` images, weighted by chunk size."""
+        """``fn`` over each worker's whole data in chunks of ``chunk`` images, weighted by chunk size."""
         n = self.images.shape[1]
         total = None
         for s in range(0, n, self.chunk):

@@ -11,7 +11,7 @@ statuses, resume); the test accuracy of the final model is stored beside each ru
   ``src/deeplearning/NonConvexSettings.py`` and ``main_DL.py``: ``nb_devices = 20``, ``batch_sizes["mnist"]
   = 128``, ``optimal_steps_size["mnist"] = 0.1``, ``momentums["mnist"] = 0``, ``quantization_levels["mnist"]
   = 4``, ``norm_quantization = 2``, 300 epochs). Quick and full mode shrink the data, batch and length
-  (:data:`MCM_CONFIG`).
+  (``MCM_CONFIG``).
 * :func:`neolithic_tables` - 001's CIFAR-10 tables on the MNIST substitute: P-SGD, MEM-SGD, Double
   Squeeze, EF21-SGD, NEOLITHIC (R = 2) with top-k 5% and 1%; P-SGD, QSGD, MEM-SGD, Double Squeeze,
   NEOLITHIC with 4-bit quantization (QSGD, s = 16 levels); NEOLITHIC's R sweep. 8 workers. The same
@@ -19,7 +19,7 @@ statuses, resume); the test accuracy of the final model is stored beside each ru
   rounds (= oracle queries) per worker; NEOLITHIC with R runs ``T // R`` iterations, each accumulating
   R minibatches. Network: a ResNet-20-style network (:func:`reference_impl.models.resnet20`) in full mode;
   LeNet-5 in quick mode (a ResNet on 2 CPU cores does not fit the notebook's time; see
-  :data:`NEOLITHIC_CONFIG`).
+  ``NEOLITHIC_CONFIG``).
 """
 from __future__ import annotations
 

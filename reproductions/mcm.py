@@ -219,7 +219,7 @@ def newton_optimum(problem: LogisticProblem, tol: float = 1e-12, max_iter: int =
     :meth:`LogisticProblem.optimum <reference_impl.problems.LogisticProblem.optimum>` (damped Newton in
     the data's row space to ``||grad F|| <= tol``; see :func:`reference_impl.problems.row_space_newton`
     for why the plain iteration fails on these data sets). ``design``: the factored design of the same
-    rows (:meth:`RowDesign.standardized`), much cheaper Hessians for the sparse LIBSVM sets."""
+    rows (:meth:`reference_impl.problems.RowDesign.standardized`), much cheaper Hessians for the sparse LIBSVM sets."""
     return problem.optimum(tol, max_iter, design)
 
 

@@ -207,4 +207,5 @@ def test_figures_registered():
     from reproductions.figures import all_figures
 
     ids = {f for f in all_figures() if f.startswith("neolithic-")}
-    assert ids == {"neolithic-synthetic", "neolithic-transient", "neolithic-r-sweep"}
+    # the three CPU reproductions of reproductions.neolithic and the network substitute of reproductions.deep
+    assert ids == {"neolithic-synthetic", "neolithic-transient", "neolithic-r-sweep", "neolithic-dl-substitute"}
