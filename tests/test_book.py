@@ -64,6 +64,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in COPIED:
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, copy / name, ignore=IGNORED, symlinks=True)
+    shutil.copyfile(ROOT / "pyproject.toml", copy / "pyproject.toml")  # the version the site shows
     notebooks = ROOT / "reproductions" / "notebooks"
     if notebooks.is_dir() and not (copy / "reproductions" / "notebooks").exists():
         shutil.copytree(notebooks, copy / "reproductions" / "notebooks", ignore=IGNORED)
