@@ -170,13 +170,15 @@ def load_constants(paper: str) -> dict[str, Constant] | None:
 
 
 # -- pages ---------------------------------------------------------------------------------------
+def page_header(kind: str, paper: str) -> list[str]:
+    """The title line (naming the work) and the paper line that open every per-work page."""
+    return [f"# {page_title(kind, paper)}", "", f"Paper: **{paper_title(paper)}**.", ""]
+
+
 def constants_page(paper: str) -> str:
     constants = load_constants(paper)
     lines = [
-        f"# {page_title('Constants', paper)}",
-        "",
-        f"Paper: **{paper_title(paper)}**.",
-        "",
+        *page_header("Constants", paper),
         f"Every constant below is the sympy expression exported by `theory.{paper}.CONSTANTS`, "
         "rendered with `sympy.latex`; tests, notebooks and `repro check` evaluate the same "
         "expression.",
@@ -205,10 +207,7 @@ def constants_page(paper: str) -> str:
 def claims_page(paper: str) -> str:
     claims = registry.all_claims(paper)
     lines = [
-        f"# {page_title('Claims', paper)}",
-        "",
-        f"Paper: **{paper_title(paper)}**.",
-        "",
+        *page_header("Claims", paper),
         "Each numbered claim of the paper, with its status: verified symbolically (sympy), verified "
         "numerically (exact rationals where possible), erratum (the claim as printed fails; the "
         "correction is given) or not checkable (with the reason). Check one claim at your own "
@@ -392,10 +391,7 @@ def targets_page(paper: str) -> str:
 
     evaluations = _evaluations(paper)
     lines = [
-        f"# {page_title('Reproduction ledger', paper)}",
-        "",
-        f"Paper: **{paper_title(paper)}**.",
-        "",
+        *page_header("Reproduction ledger", paper),
         "Every table cell group, figure panel and quantitative sentence of the paper, with the paper's value, ours "
         "and a status **computed** (`reproductions.targets`) from the stored full-mode results "
         "(`reproductions/results/full/`), never from a quick run: *reproduced* (the paper's setting, within the "
