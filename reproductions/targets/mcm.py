@@ -46,8 +46,6 @@ GAP_CAUSE = {
            "against their F*, averaged over the last epochs and with b = 12; " + DIAGNOSIS + " weighs them",
 }
 QUANTUM_MISSING = ("data: KDD Cup 2004 quantum and UCI superconduct are not in the data folder (no network here)")
-NO_FULL_RUN = ("no full-mode run of {fig} was stored when this entry was written (its code was being changed); "
-               "`repro run {fig} --full` stores one, and the status follows from it")
 
 
 def _table_row(ds):
@@ -205,14 +203,14 @@ TARGETS = [
            "the authors' synthetic generator (no numbers printed)",
            "the same generator: N = 20, 200 points each, d = 21; 5 runs; 20000 (noise) and 1500 iterations",
            Tolerance("holds", 0, "a figure: a factor 2 on the final excess loss, the order of the bits, 1e-10"),
-           figure="mcm-least-squares", measure=_toy_lsr, note=NO_FULL_RUN.format(fig="mcm-least-squares")),
+           figure="mcm-least-squares", measure=_toy_lsr),
     Target("mcm.first-attempts", PAPER, "slide 'First attempts' (figure; no data set named)",
            "the three simpler ways to keep the central model (compress the update, the model, the model difference) "
            "fail: each ends at least 10 times above MCM", {"Update compression": True, "Model compression": True,
                                                            "Model-difference compression": True},
            "no data set named", "the toy least squares, gamma = 1/L, 300 iterations (and a9a, in the notebook)",
            Tolerance("holds", 0, "an order of magnitude on the final excess loss"),
-           figure="mcm-least-squares", measure=_first_attempts, note=NO_FULL_RUN.format(fig="mcm-least-squares")),
+           figure="mcm-least-squares", measure=_first_attempts),
     Target("mcm.more-experiments.nn-panels", PAPER, "slide 'More experiments', panels (c) MNIST CNN, (d) CIFAR-10 "
                                                     "LeNet",
            "convergence on neural networks (no numbers printed)", True, "MNIST CNN; CIFAR-10 LeNet", "none",
@@ -225,8 +223,7 @@ TARGETS = [
             "the single memory within 0.2 of one memory per worker": True},
            "quantum, s = 2", "a9a in the convex table's setting, s = 2, p = 0.5, 200 epochs, 5 runs",
            Tolerance("holds", 0, "a figure: 0.1 and 0.2 in log10 excess loss, about twice the 5-run spread"),
-           figure="mcm-rand-mcm", measure=_rand_mcm, substitute="quantum is not in the data folder: a9a instead",
-           note=NO_FULL_RUN.format(fig="mcm-rand-mcm")),
+           figure="mcm-rand-mcm", measure=_rand_mcm, substitute="quantum is not in the data folder: a9a instead"),
     Target("mcm.summary.limit-variance", PAPER, "slide 'Conclusion': MCM 'reduces (nearly cancels) the impact of "
                                                 "downlink compression'; the limit-variance slide",
            "MCM's plateau over DIANA's tends to 1 as gamma -> 0, Artemis's stays of the order of 1 + omega_down",
@@ -235,5 +232,5 @@ TARGETS = [
            "noisy toy least squares, constant steps gamma L = 1/2 .. 1/32, 20000 iterations, 5 runs",
            Tolerance("holds", 0, "measured plateau ratios: 0.25 is about the 5-run spread of a ratio at the smallest "
                                  "step; 2 is half of 1 + omega_down's effective value (3.7)"),
-           figure="mcm-limit-variance", measure=_limit_variance, note=NO_FULL_RUN.format(fig="mcm-limit-variance")),
+           figure="mcm-limit-variance", measure=_limit_variance),
 ]
