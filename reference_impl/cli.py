@@ -399,6 +399,9 @@ def build_parser() -> argparse.ArgumentParser:
     from reference_impl.distributed.cli import add_parser as add_distributed_parser  # logic in distributed/cli.py
 
     add_distributed_parser(sub)
+    from reference_impl.contracts_cli import add_parser as add_compressor_parser  # logic in contracts_cli.py
+
+    add_compressor_parser(sub)
     run_epilog = """\
 FIGURE_ID: from `repro list` (e.g. iade-kappa-scaling). The results folder holds one CSV per run with
 a JSON sidecar (seed, parameters, commit, device, wall time, status: completed, diverged, non-finite,

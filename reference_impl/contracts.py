@@ -1,0 +1,297 @@
+"""Contract checks for any compressor: the declared class and constant, unbiasedness, bits, worker axis.
+
+Issue 13, section 6: the checks every compressor of the library passes, applied to a researcher's own
+(``repro compressor mypkg.mymod:MyCompressor --d 6``, :mod:`reference_impl.contracts_cli`). They are
+driven by what the object declares (:mod:`reference_impl.compressors.base`): ``kind`` and
+``constant(d)``:
+
+1. :func:`check_declaration` - ``kind`` in ``KINDS``; ``omega >= 0`` (unbiased), ``0 < delta <= 1``
+   (contractive).
+2. :func:`check_constant` - the declared constant holds on a fixed set of test vectors. Deterministic
+   compressors (same output for two different seeds): ``||C(x) - x||^2 <= (1 - delta) ||x||^2`` for every
+   test vector, in exact rational arithmetic when the compressor runs on the exact backend (no tolerance),
+   else in float64 with a relative slack of ``1e-12``. Randomised ones: Monte Carlo, ``M`` draws of each
+   test vector at once (one batch of ``M`` rows); the mean of ``||C(x) - x||^2 / ||x||^2`` must not exceed
+   ``omega`` (or ``1 - delta``) by more than ``Z_ONE_SIDED`` standard errors.
+3. :func:`check_unbiased` (kind ``"unbiased"`` only) - per coordinate, ``|mean_M C(x)_j - x_j|`` at most
+   ``Z_TWO_SIDED`` standard errors, plus the float64 summation error ``M 2^-53 max|C(x)_j|`` of the mean.
+4. :func:`check_bits` - through the wire codec of :mod:`reference_impl.distributed.codecs` (or the
+   compressor's own ``codec(compressor)`` hook): every row's encoded length equals the recorded
+   ``bits``, and the decoder returns the values up to float32 rounding (relative ``2^-23``).
+5. :func:`check_worker_axis` - no cross-talk: changing row 0 of a batch leaves the other rows' outputs
+   unchanged (same seed); and, where the draws are taken row by row, compressing the rows one at a time
+   from the same generator gives the batch's values (skipped with the reason otherwise, e.g. FCC draws
+   round by round).
+
+Each check returns a :class:`CheckResult` (name, status, the numbers compared, the tolerance and why).
+Monte Carlo tolerances: with ``Z_ONE_SIDED = 4`` a correct compressor whose bound is tight (rand-k,
+``E = omega`` exactly) fails with probability about ``3e-5`` per test vector; ``Z_TWO_SIDED = 4.5``
+gives about ``7e-6`` per coordinate (so below ``1e-3`` over 100 coordinate-vector pairs). Seeds are
+fixed, so a given compressor gets the same verdict on every run.
+"""
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from reference_impl.backends import EXACT, NUMPY
+from reference_impl.compressors.base import KINDS
+
+Z_ONE_SIDED = 4.0
+Z_TWO_SIDED = 4.5
+FLOAT_SLACK = 1e-12          # float64 rounding of ||C(x) - x||^2 on a deterministic compressor
+FLOAT32_REL = 2.0 ** -23     # decoded values travel as float32
+DEFAULT_DRAWS = 4000
+MAX_D = 64
+
+
+@dataclasses.dataclass
+class CheckResult:
+    """One contract check: ``status`` is ``"passed"``, ``"failed"`` or ``"skipped"``."""
+
+    name: str
+    status: str
+    compared: dict
+    tolerance: str
+    detail: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def test_vectors(d: int, seed: int = 0) -> np.ndarray:
+    """Fixed non-zero test rows of dimension d: Gaussian rows, e_0, all ones (ties), alternating signs
+    with a zero, geometric magnitudes."""
+    rng = np.random.default_rng(seed)
+    j = np.arange(d)
+    rows = [rng.standard_normal(d) for _ in range(4)]
+    rows += [np.eye(d)[0], np.ones(d), np.where(j == d - 1, 0.0, (-1.0) ** j) if d > 1 else np.ones(1),
+             2.0 ** -j]
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _values(xp, out) -> np.ndarray:
+    return np.asarray(xp.to_numpy(out.values), dtype=np.float64)
+
+
+def is_deterministic(compressor, d: int) -> bool:
+    """Same output on the test vectors for two different seeds."""
+    X = test_vectors(d)
+    a = _values(NUMPY, compressor(NUMPY, X, np.random.default_rng(1)))
+    b = _values(NUMPY, compressor(NUMPY, X, np.random.default_rng(2)))
+    return bool(np.array_equal(a, b))
+
+
+def check_declaration(compressor, d: int) -> CheckResult:
+    """``kind`` in KINDS and the constant in its range (omega >= 0; 0 < delta <= 1)."""
+    kind = getattr(compressor, "kind", None)
+    tol = "exact comparison"
+    if kind not in KINDS:
+        return CheckResult("declaration", "failed", {"kind": repr(kind)}, tol, f"kind must be one of {KINDS}")
+    if kind == "absolute-error":
+        return CheckResult("declaration", "passed", {"kind": kind}, tol, "absolute-error: no constant to declare")
+    try:
+        c = float(compressor.constant(d))
+    except Exception as exc:  # noqa: BLE001  (a user's compressor: report, do not crash)
+        return CheckResult("declaration", "failed", {"kind": kind}, tol, f"constant({d}) raised {exc!r}")
+    ok = c >= 0 if kind == "unbiased" else 0 < c <= 1
+    allowed = "omega >= 0" if kind == "unbiased" else "0 < delta <= 1"
+    return CheckResult("declaration", "passed" if ok else "failed", {"kind": kind, "constant": c}, tol,
+                       f"allowed: {allowed}")
+
+
+def _exact_sq_ratios(compressor, X: np.ndarray):
+    """``||C(x)-x||^2 / ||x||^2`` per row as Fractions on the exact backend, or None if it cannot run there."""
+    try:
+        Xe = EXACT.asarray(X)
+        V = compressor(EXACT, Xe, np.random.default_rng(1)).values
+        return [sum(((V[i, j] - Xe[i, j]) ** 2 for j in range(X.shape[1])), Fraction(0))
+                / sum((v * v for v in Xe[i]), Fraction(0)) for i in range(X.shape[0])]
+    except Exception:  # noqa: BLE001  (NotRational, or a compressor without exact support)
+        return None
+
+
+def check_constant(compressor, d: int, draws: int = DEFAULT_DRAWS, seed: int = 0) -> CheckResult:
+    """The declared omega or delta holds on :func:`test_vectors` (exactly if deterministic, else Monte Carlo)."""
+    kind = getattr(compressor, "kind", None)
+    if kind not in ("unbiased", "contractive"):
+        return CheckResult("constant", "skipped", {"kind": repr(kind)}, "-",
+                           "only unbiased and contractive compressors declare omega or delta")
+    c = float(compressor.constant(d))
+    bound = c if kind == "unbiased" else 1.0 - c
+    what = "omega" if kind == "unbiased" else "1 - delta"
+    X = test_vectors(d)
+    if is_deterministic(compressor, d):
+        exact = _exact_sq_ratios(compressor, X)
+        if exact is not None:
+            declared = getattr(compressor, "constant_exact", None)
+            ce = Fraction(str(declared(d))) if declared and _rational(declared(d)) else Fraction(c)
+            exact_bound = ce if kind == "unbiased" else 1 - ce
+            worst = max(exact)
+            ok = all(r <= exact_bound for r in exact)
+            return CheckResult("constant", "passed" if ok else "failed",
+                               {"max ||C(x)-x||^2/||x||^2": float(worst), what: float(exact_bound),
+                                "vectors": len(exact)},
+                               "none: exact rational arithmetic", "deterministic, checked on every test vector")
+        V = _values(NUMPY, compressor(NUMPY, X, np.random.default_rng(1)))
+        ratios = ((V - X) ** 2).sum(axis=1) / (X ** 2).sum(axis=1)
+        ok = bool(np.all(ratios <= bound + FLOAT_SLACK))
+        return CheckResult("constant", "passed" if ok else "failed",
+                           {"max ||C(x)-x||^2/||x||^2": float(ratios.max()), what: bound, "vectors": len(ratios)},
+                           f"+{FLOAT_SLACK:g} (float64 rounding)", "deterministic, checked on every test vector")
+    rng = np.random.default_rng(seed)
+    worst_excess, worst = -np.inf, None
+    for x in X:
+        V = _values(NUMPY, compressor(NUMPY, np.tile(x, (draws, 1)), rng))
+        r = ((V - x) ** 2).sum(axis=1) / float(x @ x)
+        mean, se = float(r.mean()), float(r.std(ddof=1) / np.sqrt(draws))
+        excess = (mean - bound) / se if se > 0 else (np.inf if mean > bound + FLOAT_SLACK else -np.inf)
+        if worst is None or excess > worst_excess:
+            worst_excess, worst = excess, (mean, se)
+    ok = worst_excess <= Z_ONE_SIDED
+    return CheckResult("constant", "passed" if ok else "failed",
+                       {"Monte Carlo mean ||C(x)-x||^2/||x||^2": worst[0], "standard error": worst[1], what: bound,
+                        "draws per vector": draws, "vectors": len(X)},
+                       f"mean <= {what} + {Z_ONE_SIDED:g} SE (one-sided; ~3e-5 false alarms per vector when tight)",
+                       "randomised; the worst test vector is shown")
+
+
+def _rational(value) -> bool:
+    try:
+        Fraction(str(value))
+        return True
+    except (ValueError, TypeError):
+        return False
+
+
+def check_unbiased(compressor, d: int, draws: int = DEFAULT_DRAWS, seed: int = 1) -> CheckResult:
+    """E[C(x)] = x by Monte Carlo, per coordinate within ``Z_TWO_SIDED`` standard errors."""
+    if getattr(compressor, "kind", None) != "unbiased":
+        return CheckResult("unbiased", "skipped", {"kind": repr(getattr(compressor, "kind", None))}, "-",
+                           "only checked where kind == 'unbiased'")
+    rng = np.random.default_rng(seed)
+    worst_t, worst = -1.0, None
+    for x in test_vectors(d):
+        V = _values(NUMPY, compressor(NUMPY, np.tile(x, (draws, 1)), rng))
+        bias = V.mean(axis=0) - x
+        se = V.std(axis=0, ddof=1) / np.sqrt(draws)
+        rounding = draws * 2.0 ** -53 * np.abs(V).max(axis=0)   # float64 summation error of the mean
+        excess = np.maximum(np.abs(bias) - rounding, 0.0)
+        t = np.where(se > 0, excess / np.where(se > 0, se, 1.0), np.where(excess > 0, np.inf, 0.0))
+        j = int(np.argmax(t))
+        if t[j] > worst_t:
+            worst_t, worst = float(t[j]), (j, float(bias[j]), float(se[j]))
+    ok = worst_t <= Z_TWO_SIDED
+    return CheckResult("unbiased", "passed" if ok else "failed",
+                       {"max |bias| / SE": worst_t, "coordinate": worst[0], "bias": worst[1], "standard error": worst[2],
+                        "draws per vector": draws},
+                       f"|mean C(x)_j - x_j| <= {Z_TWO_SIDED:g} SE + M 2^-53 max|C(x)_j| (float64 summation) per coordinate",
+                       "Monte Carlo over the test vectors; the worst coordinate is shown")
+
+
+def _codec(compressor):
+    hook = getattr(compressor, "codec", None)
+    if callable(hook):
+        return hook(compressor), "the compressor's codec hook"
+    from reference_impl.distributed.codecs import CODECS, codec_for
+
+    if type(compressor) in CODECS:
+        return codec_for(compressor), "reference_impl.distributed.codecs"
+    return None, None
+
+
+def check_bits(compressor, d: int, seed: int = 2) -> CheckResult:
+    """Encoded length == recorded bits, and decode(encode(row)) == the row up to float32 rounding."""
+    if getattr(compressor, "kind", None) == "absolute-error":
+        return CheckResult("bits", "skipped", {}, "-", "absolute-error compressors need per-call sigma/radius")
+    codec, source = _codec(compressor)
+    if codec is None:
+        return CheckResult("bits", "skipped", {}, "-",
+                           "no wire codec (register one in reference_impl.distributed.codecs.CODECS, or give the "
+                           "compressor a codec(compressor) method returning a Codec)")
+    X = test_vectors(d)
+    N = X.shape[0]
+    out, msgs = codec.compress(NUMPY, X, np.random.default_rng(seed))
+    replayed = codec.replay(NUMPY, N, d, np.random.default_rng(seed))
+    recorded = np.asarray(out.bits, dtype=np.int64)
+    V = _values(NUMPY, out)
+    lengths, worst_rel = [], 0.0
+    for i, msg in enumerate(msgs):
+        bits = codec.encode(msg)
+        lengths.append(len(bits))
+        if len(bits) != recorded[i]:
+            continue
+        y = codec.decode(bits, d, replayed=replayed, row=i)
+        err = np.abs(y - V[i])
+        worst_rel = max(worst_rel, float(np.max(np.where(err == 0, 0.0, err / np.maximum(np.abs(V[i]), 1e-300)))))
+    mismatched = [i for i in range(N) if lengths[i] != recorded[i]]
+    ok = not mismatched and worst_rel <= FLOAT32_REL
+    detail = f"codec from {source}"
+    if mismatched:
+        i = mismatched[0]
+        detail += f"; row {i}: encoder wrote {lengths[i]} bits, {int(recorded[i])} recorded"
+    return CheckResult("bits", "passed" if ok else "failed",
+                       {"rows": N, "rows with length != recorded bits": len(mismatched),
+                        "max relative decode error": worst_rel},
+                       f"lengths exact; decode error <= 2^-23 relative (values travel as float32)", detail)
+
+
+def check_worker_axis(compressor, d: int, seed: int = 3) -> list[CheckResult]:
+    """No cross-talk between rows; and row-by-row compression replays the batch where draws are row-wise."""
+    if getattr(compressor, "kind", None) == "absolute-error":
+        r = CheckResult("worker axis", "skipped", {}, "-", "absolute-error compressors need per-call sigma/radius")
+        return [r]
+    X = test_vectors(d)
+    Y = X.copy()
+    Y[0] = -3.0 * X[0][::-1] + 1.0
+    A = _values(NUMPY, compressor(NUMPY, X, np.random.default_rng(seed)))
+    B = _values(NUMPY, compressor(NUMPY, Y, np.random.default_rng(seed)))
+    changed = [i for i in range(1, X.shape[0]) if not np.array_equal(A[i], B[i])]
+    cross = CheckResult("worker axis: no cross-talk", "failed" if changed else "passed",
+                        {"rows": X.shape[0], "other rows changed": len(changed)}, "bit-for-bit equality",
+                        "row 0 replaced, same seed" + (f"; row {changed[0]} changed" if changed else ""))
+    rng = np.random.default_rng(seed)
+    R = np.vstack([_values(NUMPY, compressor(NUMPY, X[i:i + 1], rng)) for i in range(X.shape[0])])
+    same = bool(np.array_equal(A, R))
+    deterministic = is_deterministic(compressor, d)
+    if same:
+        replay = CheckResult("worker axis: row by row", "passed", {"rows": X.shape[0]}, "bit-for-bit equality",
+                             "one row at a time from the same generator gives the batch's values")
+    elif deterministic:
+        replay = CheckResult("worker axis: row by row", "failed", {"rows": X.shape[0]}, "bit-for-bit equality",
+                             "deterministic, yet one row at a time differs from the batch")
+    else:
+        replay = CheckResult("worker axis: row by row", "skipped", {"rows": X.shape[0]}, "-",
+                             "the draws are not taken row by row (e.g. FCC draws round by round); the no-cross-talk "
+                             "check still applies")
+    return [cross, replay]
+
+
+def check_all(compressor, d: int, draws: int = DEFAULT_DRAWS) -> list[CheckResult]:
+    """Every contract check; the later ones run only if the declaration is well formed."""
+    first = check_declaration(compressor, d)
+    if first.failed:
+        return [first]
+    return [first, check_constant(compressor, d, draws), check_unbiased(compressor, d, draws),
+            check_bits(compressor, d), *check_worker_axis(compressor, d)]
+
+
+def format_results(label: str, d: int, results: list[CheckResult]) -> str:
+    """A plain-text table: one line per check, then its numbers and tolerance."""
+    lines = [f"contract checks for {label} at d={d}"]
+    for r in results:
+        nums = ", ".join(f"{k}={_fmt(v)}" for k, v in r.compared.items())
+        lines.append(f"  {r.status.upper():7s} {r.name}: {nums}")
+        lines.append(f"          tolerance: {r.tolerance}" + (f"; {r.detail}" if r.detail else ""))
+    return "\n".join(lines)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
