@@ -66,7 +66,7 @@ class CheckResult:
         return dataclasses.asdict(self)
 
 
-def test_vectors(d: int, seed: int = 0) -> np.ndarray:
+def sample_vectors(d: int, seed: int = 0) -> np.ndarray:
     """Fixed non-zero test rows of dimension d: Gaussian rows, e_0, all ones (ties), alternating signs
     with a zero, geometric magnitudes."""
     rng = np.random.default_rng(seed)
@@ -83,7 +83,7 @@ def _values(xp, out) -> np.ndarray:
 
 def is_deterministic(compressor, d: int) -> bool:
     """Same output on the test vectors for two different seeds."""
-    X = test_vectors(d)
+    X = sample_vectors(d)
     a = _values(NUMPY, compressor(NUMPY, X, np.random.default_rng(1)))
     b = _values(NUMPY, compressor(NUMPY, X, np.random.default_rng(2)))
     return bool(np.array_equal(a, b))
@@ -119,7 +119,7 @@ def _exact_sq_ratios(compressor, X: np.ndarray):
 
 
 def check_constant(compressor, d: int, draws: int = DEFAULT_DRAWS, seed: int = 0) -> CheckResult:
-    """The declared omega or delta holds on :func:`test_vectors` (exactly if deterministic, else Monte Carlo)."""
+    """The declared omega or delta holds on :func:`sample_vectors` (exactly if deterministic, else Monte Carlo)."""
     kind = getattr(compressor, "kind", None)
     if kind not in ("unbiased", "contractive"):
         return CheckResult("constant", "skipped", {"kind": repr(kind)}, "-",
@@ -127,7 +127,7 @@ def check_constant(compressor, d: int, draws: int = DEFAULT_DRAWS, seed: int = 0
     c = float(compressor.constant(d))
     bound = c if kind == "unbiased" else 1.0 - c
     what = "omega" if kind == "unbiased" else "1 - delta"
-    X = test_vectors(d)
+    X = sample_vectors(d)
     if is_deterministic(compressor, d):
         exact = _exact_sq_ratios(compressor, X)
         if exact is not None:
@@ -178,7 +178,7 @@ def check_unbiased(compressor, d: int, draws: int = DEFAULT_DRAWS, seed: int = 1
                            "only checked where kind == 'unbiased'")
     rng = np.random.default_rng(seed)
     worst_t, worst = -1.0, None
-    for x in test_vectors(d):
+    for x in sample_vectors(d):
         V = _values(NUMPY, compressor(NUMPY, np.tile(x, (draws, 1)), rng))
         bias = V.mean(axis=0) - x
         se = V.std(axis=0, ddof=1) / np.sqrt(draws)
@@ -216,7 +216,7 @@ def check_bits(compressor, d: int, seed: int = 2) -> CheckResult:
         return CheckResult("bits", "skipped", {}, "-",
                            "no wire codec (register one in reference_impl.distributed.codecs.CODECS, or give the "
                            "compressor a codec(compressor) method returning a Codec)")
-    X = test_vectors(d)
+    X = sample_vectors(d)
     N = X.shape[0]
     out, msgs = codec.compress(NUMPY, X, np.random.default_rng(seed))
     replayed = codec.replay(NUMPY, N, d, np.random.default_rng(seed))
@@ -248,7 +248,7 @@ def check_worker_axis(compressor, d: int, seed: int = 3) -> list[CheckResult]:
     if getattr(compressor, "kind", None) == "absolute-error":
         r = CheckResult("worker axis", "skipped", {}, "-", "absolute-error compressors need per-call sigma/radius")
         return [r]
-    X = test_vectors(d)
+    X = sample_vectors(d)
     Y = X.copy()
     Y[0] = -3.0 * X[0][::-1] + 1.0
     A = _values(NUMPY, compressor(NUMPY, X, np.random.default_rng(seed)))

@@ -158,6 +158,10 @@ def test_user_compressor_by_dotted_path(tmp_path, monkeypatch, capsys):
             def __call__(self, xp, X, rng=None, **kw):
                 return Compressed(values=X / 2, bits=np.full(X.shape[0], 32 * X.shape[1]),
                                   overflow=np.zeros(X.shape[0], dtype=bool))
+
+        class Crashes(Halve):
+            def __call__(self, xp, X, rng=None, **kw):
+                return 1 / 0
         """))
     monkeypatch.syspath_prepend(str(tmp_path))
     assert main(["compressor", "my_contract_mod:Halve", "--d", "4"]) == 0
@@ -165,3 +169,5 @@ def test_user_compressor_by_dotted_path(tmp_path, monkeypatch, capsys):
     assert main(["compressor", "my_contract_mod:Halve", "--param", "delta=0.8"]) == 1   # 1 - 0.8 < 1/4
     assert "FAILED  constant" in capsys.readouterr().out
     assert main(["compressor", "my_contract_mod:Missing"]) == 2
+    assert main(["compressor", "my_contract_mod:Crashes"]) == 1          # raising on a valid batch fails
+    assert "raised ZeroDivisionError" in capsys.readouterr().out
