@@ -88,6 +88,25 @@ class BatchNormalised(Compressor):
         return Compressed(values=V, bits=np.full(len(X), 64 * X.shape[1]), overflow=np.zeros(len(X), dtype=bool))
 
 
+class DependsOnBatchSize(Compressor):
+    """Deterministic, no cross-talk, but each row's output depends on how many rows are in the batch."""
+
+    kind = "contractive"
+
+    def constant(self, d):
+        return 0.5
+
+    def __call__(self, xp, X, rng=None, **kw):
+        V = X * (1.0 - 1.0 / (1.0 + len(X)))
+        return Compressed(values=V, bits=np.full(len(X), 64 * X.shape[1]), overflow=np.zeros(len(X), dtype=bool))
+
+
+def test_batch_size_dependence_is_caught_by_the_row_by_row_check():
+    r = by_name(contracts.check_all(DependsOnBatchSize(), D))
+    assert r["worker axis: row by row"].failed and not r["worker axis: no cross-talk"].failed
+    assert r["constant"].status == "passed"          # ||C(x) - x||^2 = ||x||^2 / 81 <= (1 - 1/2) ||x||^2
+
+
 def test_too_small_omega_is_caught_by_the_constant_check():
     r = by_name(contracts.check_all(RandKTooSmallOmega(2), D))
     assert r["constant"].failed and not r["unbiased"].failed
