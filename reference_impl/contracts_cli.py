@@ -7,7 +7,6 @@ Exit codes: 0 every check passed or was skipped, 1 a check failed, 2 bad input.
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import inspect
 import json

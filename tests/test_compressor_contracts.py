@@ -190,3 +190,12 @@ def test_user_compressor_by_dotted_path(tmp_path, monkeypatch, capsys):
     assert main(["compressor", "my_contract_mod:Missing"]) == 2
     assert main(["compressor", "my_contract_mod:Crashes"]) == 1          # raising on a valid batch fails
     assert "raised ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_every_builtin_name_is_accepted_and_passes(capsys):
+    from reference_impl.contracts_cli import BUILTINS as NAMES, _builtins
+
+    assert set(NAMES) == set(_builtins())
+    for name in NAMES:
+        assert main(["compressor", name, "--d", "4", "--draws", "1000"]) == 0, name
+    capsys.readouterr()
