@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
-import scipy.linalg
 
 from reference_impl.algorithms.base import TheoryRangeWarning
 from reference_impl.backends import NUMPY
@@ -273,30 +272,11 @@ def a9a_problem(split: str = "heterogeneous"):
     return prob
 
 
-def newton_fstar(prob, tol: float = 1e-12, max_iter: int = 200, fresh_hessians: int = 4):
-    """Newton's method on the stacked rows with BLAS (the problem's own Newton contracts the padded arrays with
-    einsum, 10x slower), the Hessian recomputed for the first ``fresh_hessians`` steps and then kept (a chord
-    method: linear convergence near the optimum at the cost of a gradient per step): returns
-    ``(x_star, f_star)`` with ``||grad f(x_star)|| <= tol``."""
-    A = prob.F.reshape(-1, prob.d)
-    y = prob.t.reshape(-1)
-    w = prob.w.reshape(-1) / prob.N
-    keep = w > 0
-    A, y, w = A[keep], y[keep], w[keep]
-    x = np.zeros(prob.d)
-    for it in range(max_iter):
-        z = y * (A @ x)
-        s = 0.5 * (1 - np.tanh(0.5 * z))                       # sigmoid(-z)
-        g = -(A.T @ (w * y * s)) + prob.lam * x
-        if np.linalg.norm(g) <= tol:
-            break
-        if it < fresh_hessians:
-            H = (A * (w * s * (1 - s))[:, None]).T @ A + prob.lam * np.eye(prob.d)
-            factor = scipy.linalg.cho_factor(H)
-        x = x - scipy.linalg.cho_solve(factor, g)
-    else:
-        raise RuntimeError("Newton's method did not reach the tolerance")
-    return x, float(prob.loss(NUMPY, x))
+def newton_fstar(prob, tol: float = 1e-12, max_iter: int = 200):
+    """``(x_star, f_star)`` with ``||grad f(x_star)|| <= tol``, from the one optimum solver of the
+    problems (:func:`reference_impl.problems.row_space_newton`, through ``LogisticProblem.optimum``)."""
+    res = prob.optimum(tol=tol, max_iter=max_iter)
+    return res["x"], float(prob.loss(NUMPY, res["x"]))
 
 
 def _a9a_algorithm(name, prob, k, batch):
