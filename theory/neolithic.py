@@ -171,6 +171,26 @@ scaled_unbiased_delta = 1 / (1 + omega)
 lossless_rate_K = sp.sqrt(Delta * L * sigma**2 / (n * R * K)) + Delta * L / K
 
 
+# --- NEOLITHIC's budget, and the communication counts of the background slides -----------------------
+#: Dimension ``d`` and FedAvg's period ``tau`` (slides "Expensive communication overhead in PSGD",
+#: "Lazy communication (Federated Average)").
+d, tau = sp.symbols("d tau", positive=True, integer=True)
+#: Slide "NEOLITHIC: A nearly optimal algorithm": "For each iteration, NEOLITHIC conducts R gradient
+#: calculations and R compressions" (per worker; the server's FCC also makes R compressions).
+neolithic_queries_per_iteration = R
+neolithic_compressions_per_iteration = R
+#: Theorem 3: "T = KR is the total number of gradient queries (communication rounds) on each worker".
+neolithic_budget_T = K * R
+#: "Given compression round budget T, we shall consider T/R iterations in NEOLITHIC for fair comparison".
+neolithic_iterations_for_budget = T / R
+#: PSGD's communication over K iterations, up to a constant (values sent to the server): "Global average
+#: incurs O(n) comm. overhead; proportional to network size n", "a full model ...; proportional to
+#: dimension d", "at every iteration; proportional to iteration numbers".
+psgd_communication = n * d * K
+#: FedAvg: "Nodes communicate once every tau iterations": communications in K iterations (up to rounding).
+fedavg_communications = K / tau
+
+
 def neolithic_rate_from_fcc(delta_eff: sp.Expr = delta) -> sp.Expr:
     """NEOLITHIC's rate under the idealisation that FCC's residual ``epsilon_fcc`` is negligible.
 
@@ -423,6 +443,23 @@ CONSTANTS = {
     "qsgd_rate_corrected": Constant(r"\mathrm{rate}_{\text{Q-SGD}}^{\text{corrected}}", qsgd_rate_corrected,
                                     "Q-SGD row with the omitted deterministic term (Delta = L = 1)",
                                     "001 comparison table (corrected)"),
+    "neolithic_budget_T": Constant(r"T", neolithic_budget_T, "gradient queries = communication rounds per worker "
+                                   "in K iterations of NEOLITHIC", "001, Theorem 3 (T = KR)"),
+    "neolithic_queries_per_iteration": Constant(r"q_{\mathrm{iter}}", neolithic_queries_per_iteration,
+                                                "gradient queries per worker per NEOLITHIC iteration",
+                                                "001, slide 'NEOLITHIC: A nearly optimal algorithm'"),
+    "neolithic_compressions_per_iteration": Constant(r"c_{\mathrm{iter}}", neolithic_compressions_per_iteration,
+                                                     "compressions per worker per NEOLITHIC iteration",
+                                                     "001, slide 'NEOLITHIC: A nearly optimal algorithm'"),
+    "neolithic_iterations_for_budget": Constant(r"K(T)", neolithic_iterations_for_budget,
+                                                "NEOLITHIC iterations for a budget of T compression rounds",
+                                                "001, slide 'NEOLITHIC: A nearly optimal algorithm'"),
+    "psgd_communication": Constant(r"\mathrm{comm}_{\mathrm{PSGD}}", psgd_communication,
+                                   "PSGD's communication in K iterations, up to a constant",
+                                   "001, slide 'Expensive communication overhead in PSGD'"),
+    "fedavg_communications": Constant(r"\mathrm{comm}_{\mathrm{FedAvg}}", fedavg_communications,
+                                      "FedAvg's communications in K iterations (once every tau)",
+                                      "001, slide 'Lazy communication (Federated Average)'"),
 }
 for _key, _row in TABLE.items():
     _name = _key.replace("-", "_")
