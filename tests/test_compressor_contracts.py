@@ -126,7 +126,7 @@ def test_encoder_length_differing_from_recorded_bits_is_caught():
     c = TopK(2)
     c.encode = lambda values, mask: TopK.encode(c, values, mask) + "0"   # one stray bit
     r = contracts.check_bits(c, D)
-    assert r.failed and r.compared["rows with length != recorded bits"] == 8
+    assert r.failed and r.compared["rows with length != recorded bits"] == len(contracts.sample_vectors(D))
 
 
 def test_decoder_that_does_not_round_trip_is_caught():
@@ -199,3 +199,152 @@ def test_every_builtin_name_is_accepted_and_passes(capsys):
     for name in NAMES:
         assert main(["compressor", name, "--d", "4", "--draws", "1000"]) == 0, name
     capsys.readouterr()
+
+
+# -- exact enumeration over a finite support (contracts_enumeration) ------------------------------------
+from fractions import Fraction as F  # noqa: E402
+
+from reference_impl.backends import EXACT, NUMPY  # noqa: E402
+from reference_impl.compressors.layerwise import Layerwise  # noqa: E402
+from reference_impl.contracts_enumeration import enumerate_row, moments, qsgd_outcomes  # noqa: E402
+
+ENUMERATED = [RandK(2), RandK(3, scaled=False), RandK(2, shared_randomness=True), WangniSparsifier(density=0.5),
+              WangniSparsifier(epsilon=F(1, 2)), FCC(RandK(2, scaled=False), 3), ScaledUnbiased(RandK(3)),
+              Layerwise(lambda: RandK(1), [2, 4])]
+
+
+@pytest.mark.parametrize("compressor", ENUMERATED, ids=repr)
+def test_finite_support_compressors_are_checked_by_exact_enumeration(compressor):
+    r = by_name(contracts.check_all(compressor, D))
+    assert r["constant"].method == "exact enumeration" and r["constant"].status == "passed"
+    assert r["constant"].tolerance.startswith("none")
+    assert r["support"].status == "passed", r["support"]
+    if compressor.kind == "unbiased":
+        assert r["unbiased"].method == "exact enumeration" and r["unbiased"].compared[
+            "max |E[C(x)]_j - x_j| / sum_o p_o |v_oj|"] == 0
+
+
+@pytest.mark.parametrize("compressor", [RandK(2), RandK(3, scaled=False), FCC(RandK(2, scaled=False), 3)], ids=repr)
+def test_rand_k_and_fcc_attain_their_constant_on_every_vector(compressor):
+    """omega = d/k - 1 and 1 - delta_R = (1 - k/d)^R hold with equality for every x (exact)."""
+    c = contracts.check_constant(compressor, D)
+    assert c.compared["attaining the bound (exact)"] == c.compared["vectors"] == len(contracts.sample_vectors(D))
+
+
+def test_qsgd_enumerates_exactly_where_the_norm_is_rational_and_float64_elsewhere():
+    r = by_name(contracts.check_all(QSGD(2), D))
+    c = r["constant"]
+    assert c.status == "passed" and c.method.startswith("enumeration (exact rationals on 2 of 9")
+    assert "irrational" in c.detail and r["unbiased"].status == "passed" and r["support"].status == "passed"
+    assert by_name(contracts.check_all(ScaledUnbiased(QSGD(2)), D))["constant"].method.startswith("enumeration")
+
+
+def test_qsgd_support_matches_the_closed_form_variance():
+    """On x = (1, -2, 2, 0, 0, 4) (norm 5) with s = 3: E[C(x)] = x and E||C(x)-x||^2 = (5/3)^2 sum_j f_j(1-f_j),
+    f_j the fractional part of 3|x_j|/5 (each level a Bernoulli on top of its floor), in exact Fractions."""
+    x = EXACT.asarray([1, -2, 2, 0, 0, 4])
+    outs = list(qsgd_outcomes(QSGD(3), EXACT, x))
+    assert len(outs) == 2 ** 4 and sum(p for p, _ in outs) == 1        # the two zeros are deterministic
+    mean = [sum(p * v[j] for p, v in outs) for j in range(6)]
+    assert mean == list(x)
+    f = [F(3 * abs(v), 5) - (3 * abs(v)) // 5 for v in x]
+    variance = sum(p * sum((v[j] - x[j]) ** 2 for j in range(6)) for p, v in outs)
+    assert variance == F(5, 3) ** 2 * sum(q * (1 - q) for q in f)
+
+
+def test_enumeration_catches_a_too_small_qsgd_omega_that_monte_carlo_cannot_prove():
+    class QSGDTooSmall(QSGD):
+        def constant(self, d):
+            return 0.3            # the enumerated E||C(x)-x||^2/||x||^2 reaches 1/3 on the test vectors
+
+        def constant_exact(self, d):
+            return None
+
+    c = contracts.check_constant(QSGDTooSmall(2), D)
+    assert c.failed and c.compared["max E||C(x)-x||^2/||x||^2"] == pytest.approx(1 / 3, rel=1e-12)
+
+
+def test_sketch_has_no_finite_support_and_stays_monte_carlo():
+    r = by_name(contracts.check_all(RandomSketch(2), D))
+    assert r["constant"].method == "Monte Carlo" and "no outcomes hook" in r["constant"].detail
+    assert r["support"].status == "skipped"
+
+
+def test_large_dimension_falls_back_to_monte_carlo():
+    c = contracts.check_constant(RandK(2), 12, draws=500)
+    assert c.method == "Monte Carlo" and "d = 12 > 8" in c.detail
+
+
+class Flip(Compressor):
+    """C(x) = 2x or 0 with probability 1/2 each: unbiased, omega = 1 (attained for every x)."""
+
+    kind, biased, name = "unbiased", False, "flip"
+    claimed = ((F(1, 2), 2), (F(1, 2), 0))       # (probability, multiple of x) the hook declares
+
+    def constant(self, d):
+        return 1.0
+
+    def __call__(self, xp, X, rng=None, **kw):
+        heads = rng.random(X.shape[0]) < 0.5
+        values = xp.where(heads[:, None], X * xp.scalar(2), xp.zeros(X.shape))
+        return Compressed(values=values, bits=np.full(X.shape[0], 32 * X.shape[1] + 1),
+                          overflow=np.zeros(X.shape[0], dtype=bool))
+
+    def outcomes(self, xp, x):
+        return [(xp.scalar(p) if xp.exact else float(p), x * xp.scalar(m)) for p, m in self.claimed]
+
+
+class FlipLyingProbabilities(Flip):
+    """Declares omega = 1/2 and a hook with P(4/3 x) = 3/4, P(0) = 1/4 (unbiased, E||C-x||^2 = ||x||^2/3):
+    the enumeration alone would pass it, but the compressor really draws 2x or 0 half the time (omega 1)."""
+
+    claimed = ((F(3, 4), F(4, 3)), (F(1, 4), 0))
+
+    def constant(self, d):
+        return 0.5
+
+
+class FlipMissingOutcome(Flip):
+    claimed = ((F(1, 2), 2),)          # forgets the zero outcome: probabilities sum to 1/2
+
+
+class FlipWrongValue(Flip):
+    claimed = ((F(1, 2), 3), (F(1, 2), -1))   # unbiased, sums to 1, but 3x and -x are never drawn
+
+
+def test_an_honest_hook_is_used_exactly():
+    r = by_name(contracts.check_all(Flip(), D))
+    assert r["constant"].method == "exact enumeration" and r["constant"].compared["attaining the bound (exact)"] == 9
+    assert r["support"].status == "passed" and r["unbiased"].status == "passed"
+
+
+def test_a_hook_cannot_lie_about_the_probabilities():
+    r = by_name(contracts.check_all(FlipLyingProbabilities(), D))
+    assert r["constant"].status == "passed"                 # what the hook claims is consistent ...
+    assert r["support"].failed and r["support"].compared["min chi-square p-value"] < 1e-100   # ... not what is drawn
+
+
+def test_a_hook_cannot_lie_about_the_values_or_drop_an_outcome():
+    r = by_name(contracts.check_all(FlipWrongValue(), D))
+    assert r["support"].failed and r["support"].compared["drawn rows matching no outcome"] > 0
+    r = by_name(contracts.check_all(FlipMissingOutcome(), D))
+    assert r["constant"].failed and r["unbiased"].failed and "sum to 1/2" in r["constant"].detail
+
+
+def test_float64_enumeration_agrees_with_exact_on_rational_rows():
+    x = contracts.sample_vectors(D)[0]
+    exact, floating = enumerate_row(RandK(2), x), moments(enumerate_row(RandK(2), x))
+    assert exact.exact
+    # the same support on numpy: the float64 sums agree with the exact ones to the stated allowance
+    from reference_impl.contracts_enumeration import float_rel_tolerance, support
+    outs = list(support(RandK(2), NUMPY, x))
+    err = sum(p * float(np.sum((v - x) ** 2)) for p, v in outs)
+    assert abs(err - float(floating["sq_err"])) <= float_rel_tolerance(len(outs), D) * float(floating["sq_err"])
+
+
+def test_cli_says_which_method_was_used(capsys):
+    assert main(["compressor", "randk", "--d", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "constant [exact enumeration]" in out and "support [frequency test]" in out
+    assert main(["compressor", "sketch", "--d", "5", "--draws", "500"]) == 0
+    assert "constant [Monte Carlo]" in capsys.readouterr().out

@@ -85,6 +85,39 @@ class FCC(Compressor):
             overflow |= out.overflow
         return Compressed(values=total, bits=bits, overflow=overflow)
 
+    def outcomes(self, xp, x, inner=None, limit=100_000):
+        """The finite support of ``FCC(x)`` for one row ``x`` (d,), or None when the inner compressor has
+        none (or the support grows beyond ``limit`` distinct values): round by round, each total ``c``
+        followed by every outcome of ``C(x - c)``, probabilities multiplied (the rounds draw fresh
+        randomness), equal totals merged. ``inner(compressor, xp, x)`` enumerates the inner compressor
+        (default: its own ``outcomes`` hook). The optional support hook of
+        :mod:`reference_impl.contracts_enumeration`."""
+        if inner is None:
+            def inner(c, xp_, row):
+                hook = getattr(c, "outcomes", None)
+                return None if hook is None else hook(xp_, row)
+        dist: dict = {}
+        first = inner(self.compressor, xp, x)
+        if first is None:
+            return None
+        for p, v in first:
+            key = tuple(v.tolist())
+            dist[key] = (dist[key][0] + p, v) if key in dist else (p, v)
+        for _ in range(self.rounds - 1):
+            nxt: dict = {}
+            for p, total in dist.values():
+                step = inner(self.compressor, xp, x - total)
+                if step is None:
+                    return None
+                for q, v in step:
+                    new = total + v
+                    key = tuple(new.tolist())
+                    nxt[key] = (nxt[key][0] + p * q, new) if key in nxt else (p * q, new)
+                if len(nxt) > limit:
+                    return None
+            dist = nxt
+        return list(dist.values())
+
 
 class ScaledUnbiased(Compressor):
     """``C(x) / (1 + omega)`` for an omega-unbiased C: contractive with ``delta = 1/(1+omega)``.
@@ -120,6 +153,16 @@ class ScaledUnbiased(Compressor):
                 raise NotRational(f"1/(1+omega) = {value} is irrational; use the numpy or torch backend")
             return xp.scalar(Fraction(int(value.p), int(value.q)))
         return xp.scalar(float(value))
+
+    def outcomes(self, xp, x, inner=None):
+        """The finite support of ``C(x) / (1 + omega)`` for one row: the inner compressor's outcomes
+        scaled (None when it has none); ``inner`` as in :meth:`FCC.outcomes`."""
+        support = inner(self.compressor, xp, x) if inner is not None else \
+            (self.compressor.outcomes(xp, x) if hasattr(self.compressor, "outcomes") else None)
+        if support is None:
+            return None
+        factor = self.factor(xp, int(x.shape[0]))
+        return [(p, v * factor) for p, v in support]
 
     def __call__(self, xp, X, rng: np.random.Generator | None = None, **kwargs) -> Compressed:
         _, d = check_batch(xp, X)

@@ -56,6 +56,30 @@ class Layerwise(Compressor):
         values = [c.constant(b) for c, b in zip(self.parts, self.blocks)]
         return max(values) if self.kind == "unbiased" else min(values)
 
+    def outcomes(self, xp, x, inner=None):
+        """The finite support of ``C(x)`` for one row: the product of the blocks' supports (each block
+        draws its own randomness), or None when a block has none; ``inner`` as in
+        :meth:`~reference_impl.compressors.fcc.FCC.outcomes`."""
+        import itertools
+
+        self._check_d(int(x.shape[0]))
+        parts = []
+        for c, s, e in zip(self.parts, self._starts[:-1], self._starts[1:]):
+            block = x[int(s):int(e)]
+            support = inner(c, xp, block) if inner is not None else \
+                (c.outcomes(xp, block) if hasattr(c, "outcomes") else None)
+            if support is None:
+                return None
+            parts.append(list(support))
+        concat = (lambda vs: xp.torch.cat(vs)) if hasattr(xp, "torch") else np.concatenate
+        out = []
+        for combo in itertools.product(*parts):
+            prob = combo[0][0]
+            for p, _ in combo[1:]:
+                prob = prob * p
+            out.append((prob, concat([v for _, v in combo])))
+        return out
+
     def __call__(self, xp, X, rng: np.random.Generator | None = None, **kwargs) -> Compressed:
         N, d = check_batch(xp, X)
         self._check_d(d)

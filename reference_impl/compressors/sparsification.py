@@ -255,6 +255,21 @@ class RandK(Compressor):
     def index_bits(self, d: int) -> int:
         return 0 if self.shared_randomness else subset_code_bits(d, self.k)
 
+    def outcomes(self, xp, x):
+        """The finite support of ``C(x)`` for one row ``x`` (d,): every k-subset S of ``{0, ..., d-1}``,
+        with probability ``1/C(d, k)`` (a Fraction), and the value :meth:`apply` gives on S. The optional
+        support hook read by :mod:`reference_impl.contracts_enumeration` (exact expectations); its
+        probabilities are checked against :meth:`select`'s draws there."""
+        import itertools
+
+        d = int(x.shape[0])
+        _check_k_le_d(self.k, d)
+        p = Fraction(1, math.comb(d, self.k))
+        for S in itertools.combinations(range(d), self.k):
+            mask = np.zeros((1, d), dtype=bool)
+            mask[0, list(S)] = True
+            yield p, self.apply(xp, x[None, :], mask)[0]
+
     def __call__(self, xp, X, rng: np.random.Generator | None = None, **kwargs) -> Compressed:
         N, d = check_batch(xp, X)
         mask = self.select(_require_rng(rng, "RandK"), N, d)
@@ -421,6 +436,26 @@ class WangniSparsifier(Compressor):
         lam_host = np.asarray(xp.to_numpy(lam), dtype=np.float64)
         scale = np.divide(1.0, lam_host, out=np.zeros(N), where=lam_host > 0)
         return values, _host_mask(xp, keep), _host_mask(xp, p == xp.scalar(1)) & _host_mask(xp, keep), scale
+
+    def outcomes(self, xp, x):
+        """The finite support of ``C(x)`` for one row ``x`` (d,): every keep pattern of the coordinates with
+        ``0 < p_j < 1`` (those with ``p_j = 1`` are always kept, ``p_j = 0`` never), with probability
+        ``prod_j p_j or (1 - p_j)`` (Fractions on the exact backend) and value ``x_j / p_j`` on the kept
+        coordinates. The optional support hook of :mod:`reference_impl.contracts_enumeration`."""
+        import itertools
+
+        p = self.probabilities(xp, x[None, :])[0][0]
+        positive = _host_mask(xp, p > xp.scalar(0))
+        full = x / xp.where(positive, p, xp.scalar(1))
+        always = _host_mask(xp, p == xp.scalar(1))
+        random_j = [j for j in range(len(positive)) if positive[j] and not always[j]]
+        one = xp.scalar(1)
+        for pattern in itertools.product((True, False), repeat=len(random_j)):
+            keep, prob = always.copy(), one
+            for j, kept in zip(random_j, pattern):
+                keep[j] = kept
+                prob = prob * (p[j] if kept else one - p[j])
+            yield prob, xp.where(_to_backend_mask(xp, keep), full, xp.scalar(0))
 
     def __call__(self, xp, X, rng: np.random.Generator | None = None, **kwargs) -> Compressed:
         N, d = check_batch(xp, X)
