@@ -50,8 +50,11 @@ site: venv
 claims: venv
 	$(BIN)/repro claims
 
+# Tests run in parallel on every core (pytest-xdist); --dist loadfile keeps each notebook's cells, and
+# each test file's module fixtures, on one worker. TEST_JOBS=1 runs them serially.
+TEST_JOBS ?= auto
 test: venv chromium
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile tests \
 	  --nbval reproductions/notebooks --nbval-sanitize-with reproductions/nbval_sanitize.cfg
 
 clean:
