@@ -13,6 +13,13 @@ all algorithms / all instances of a class; their proofs are not re-derived here.
 stated per claim: consistency with the trivial upper bound, the special cases, the class inclusions,
 the FCC bookkeeping that produces the rates, and the transient complexities. The measured transient
 exponents of NEOLITHIC are a reproduction (``reproductions/neolithic.py``).
+
+The algorithm listings (Double Squeeze, NEOLITHIC, FCC), NEOLITHIC's budget ``T = KR``, its unidirectional
+versions (``C_0 = I``) and its membership in the algorithm class (zero-respecting) are checked by runs of the
+reference implementation (:mod:`reference_impl.algorithms.neolithic`) on the exact backend where possible.
+
+``COVERAGE`` (at the end of the module) maps every statement of the seed text, slide by slide, to the claims
+that check it; sentences that cannot be checked are registered ``not-checkable`` with the reason.
 """
 from __future__ import annotations
 
@@ -1884,7 +1891,8 @@ for _id, _src, _text, _why in (
     ("remark-cited-methods", "001, slides 'Lazy communication (Federated Average)' and 'Communication compression "
      "algorithms'",
      "LAG communicates only when necessary; ProxSkip is proved to save communication; QSGD is a basic but not "
-     "state-of-the-art compression method; the combination of compressors, algorithms and strategies is vast.",
+     "state-of-the-art compression method; most compressors in the literature are unbiased or contractive; the "
+     "combination of compressors, algorithms and strategies is vast.",
      "Statements about other papers (Chen et al. 2018, Mishchenko et al. 2022, Alistarh et al. 2017) with no "
      "quantity stated on the slides."),
     ("remark-supremum", "001, slides 'Mathematical formulation' and 'Why supremum over compressors?'",
@@ -2046,3 +2054,231 @@ _m("neolithic.remark-lazy-communication", "once every 2 tau iterations (K/(2 tau
    exprs={"fedavg_communications": N.K / (2 * N.tau)})
 _m("neolithic.remark-lazy-communication", "once every tau + 1 iterations (K/(tau + 1))",
    check_remark_lazy_communication, exprs={"fedavg_communications": N.K / (N.tau + 1)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Algorithm class A: zero-respecting, and NEOLITHIC in it (a zero chain split across the workers)
+# ---------------------------------------------------------------------------------------------
+def _zero_chain(d: int, workers: int, ridge=Fr(1, 10)):
+    """The lower bounds' mechanism: a quadratic chain split across workers. Link ``j`` (coordinates j, j+1) belongs
+    to worker ``j mod workers``; worker 0 also holds ``-x_1``: ``f_i(x) = sum_{j in links_i} (x_j - x_{j+1})^2
+    + ridge ||x||^2/2 - [i = 0] x_1``. A gradient at a point supported on the first ``m`` coordinates is supported on
+    the first ``m + 1`` at most, and only on the worker holding link ``m``."""
+    from reference_impl.problems import QuadraticProblem
+
+    A, b = [], []
+    for i in range(workers):
+        M = [[Fr(0)] * d for _ in range(d)]
+        for j in range(i, d - 1, workers):
+            for a_, b_, v in ((j, j, 2), (j + 1, j + 1, 2), (j, j + 1, -2), (j + 1, j, -2)):
+                M[a_][b_] += v
+        for j in range(d):
+            M[j][j] += ridge
+        A.append(M)
+        b.append([Fr(1) if (i == 0 and j == 0) else Fr(0) for j in range(d)])
+    return QuadraticProblem(A, b, name=f"zero-chain(d={d}, N={workers})")
+
+
+def _support_end(v) -> int:
+    """1 + the largest index of a nonzero entry of ``v`` (any shape: over the last axis), 0 for the zero vector."""
+    a = np.asarray(v, dtype=float).reshape(-1, np.shape(v)[-1])
+    nz = np.nonzero(np.any(a != 0, axis=0))[0]
+    return int(nz[-1]) + 1 if nz.size else 0
+
+
+def check_algorithm_class(p, slack=0, compressor="randk") -> CheckResult:
+    from reference_impl.algorithms.neolithic import neolithic
+    from reference_impl.compressors.sparsification import Identity, RandK, RandomSketch, TopK
+
+    d, n_, K, R = int(p["d"]), int(p["n"]), int(p["K"]), int(p["R"])
+    _need(K < d, "K", K, f"[1, d-1] = [1, {d - 1}] (the chain must not be exhausted)")
+    problem = _zero_chain(d, n_)
+    gamma = 1 / (2 * float(problem.L))
+    results = {}
+    ident = Identity("contractive")
+    for name, up, down in (("identity", ident, ident), ("topk", TopK(1), TopK(2)),
+                           ("randk", RandK(2, scaled=False), RandK(2, scaled=False)),
+                           ("sketch", RandomSketch(2), RandomSketch(2))):
+        if name == "sketch" and compressor != "sketch":
+            continue                                           # a mutant: a compressor that is not support-preserving
+        states, _ = _run_reference(neolithic(gamma, up, R, bidirectional=True, server_compressor=down), problem, K,
+                                   NUMPY, f"zero-chain-{name}")
+        ends = [_support_end(s.x) for s in states]
+        err_ends = [max(_support_end(s.v_workers), _support_end(s.v_server)) for s in states]
+        results[name] = dict(support_end_of_x=ends, support_end_of_errors=err_ends,
+                             within=all(e <= k + slack for k, e in enumerate(ends)) and
+                             all(e <= k + slack for k, e in enumerate(err_ends[1:], start=1)))
+    holds = all(r["within"] for r in results.values())
+    best = max(max(r["support_end_of_x"][1:]) for r in results.values())
+    return CheckResult(holds, dict(results=results, bound_support_after_k_iterations="k", slack=slack,
+                                   oracle_queries_per_iteration=R, tightness_progress_over_K=best / K),
+                       "reference NEOLITHIC (bidirectional; identity, top-k and unscaled rand-k both ways; numpy, zeros "
+                       "are exact) "
+                       "on a quadratic zero chain split across the workers: the support of x^(k) and of the errors "
+                       "after k iterations against the first k coordinates")
+
+
+register(Claim(
+    id="neolithic.algorithm-class", paper=P, source="001, slide 'Algorithm class A'",
+    statement=r"Algorithms in $\mathcal{A}$ are zero-respecting: the number of non-zeros grows only by local updates "
+              r"or communication with the server. NEOLITHIC with support-preserving compressors (top-$k$, rand-$k$) is "
+              r"in $\mathcal{A}$: on a zero chain its iterates gain at most one coordinate per iteration, whatever $R$.",
+    status="verified-numeric", check=check_algorithm_class,
+    params=(Param("d", 10, 3, 40, kind="int", help="chain length"), Param("n", 2, 1, 6, kind="int", help="workers"),
+            Param("K", 8, 1, 39, kind="int", help="iterations, K < d"), Param("R", 3, 1, 6, kind="int")),
+    notes=r"The comparison of NEOLITHIC with the lower bounds (Theorems 3, 4 'nearly attain' Theorems 2, 1) needs "
+          r"NEOLITHIC in $\mathcal{A}$. Zero-respecting depends on the compressors: a Gaussian sketch "
+          r"$S(S^\top S)^\dagger S^\top$ (Example II of $\mathcal{C}_\delta$) makes messages dense, so NEOLITHIC with it "
+          r"is not zero-respecting (the registered mutant runs it); the lower-bound proofs choose the compressors. "
+          r"The $R$ queries of one iteration are at the same point, so on the chain they reveal one coordinate, not "
+          r"$R$: the progress bound is $K=T/R$ coordinates for a budget of $T$ queries. Reported tightness: "
+          r"the largest support reached over $K$ (1: attained with identity compressors; top-$k$ and rand-$k$ "
+          r"progress more slowly, e.g. 4 and 3 coordinates in 8 iterations at the defaults). The other sentences of the slide "
+          r"(a central server, synchronised iterations, $C_i$ on worker $i$, $C_0$ on the server, $C_0=I$ is "
+          r"unidirectional) define the class: theory.neolithic.DEFINITIONS['algorithm_class']."))
+_m("neolithic.algorithm-class", "'non-zeros never grow beyond the previous iterate's' (support <= k - 1)",
+   check_algorithm_class, slack=-1)
+_m("neolithic.algorithm-class", "hypothesis 'support-preserving compressors' removed (Gaussian sketch)",
+   check_algorithm_class, compressor="sketch")
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage: every statement of the seed text of 001, in order, and the claims that check it
+# ---------------------------------------------------------------------------------------------
+_TABLE_IDS = tuple(f"neolithic.table-{key}" for key in N.TABLE)
+#: ``(seed location, claim ids, note)`` for every slide, numbered item, displayed formula, table column and
+#: quantitative sentence of the seed text of 001, in the order of the slides (issue 13, section 2). An empty
+#: tuple of ids: a definition (``theory.neolithic.DEFINITIONS``), a question or a title, said in the note.
+COVERAGE = (
+    ("title slide", (), "title and authors; no statement"),
+    ("'Distributed learning': min f = (1/n) sum_i f_i, f_i(x) = E F(x; xi_i); local, private, heterogeneous data",
+     (), "the problem setting: definition (DEFINITIONS['function_class'] holds f = (1/n) sum_i f_i)"),
+    ("'Vanilla PSGD': g_i = grad F(x; xi_i), x+ = x - (gamma/n) sum_i g_i, global averaging every iteration",
+     ("neolithic.remark-psgd-communication",),
+     "the listing is the reference psgd that claim runs (exact-gradient PSGD is SGD: tests/test_neolithic_algorithms.py)"),
+    ("'Expensive communication overhead in PSGD': O(n) / proportional to d / proportional to iterations",
+     ("neolithic.remark-psgd-communication",), ""),
+    ("'Huge communication overhead in PSGD': no ideal linear speedup in throughput; comm.-to-compt. ratio",
+     ("neolithic.remark-psgd-speedup",), "not-checkable: BlueFog measurements, no data in the seed"),
+    ("'Methodologies to save communication': decentralized / lazy / compressed communication",
+     ("neolithic.remark-psgd-communication",), "repeats the three proportionalities, one method per factor"),
+    ("'Decentralized SGD (DSGD)', 'DSGD is more communication-efficient than PSGD', 'better linear speedup'",
+     ("neolithic.remark-dsgd",), "not-checkable: cited experiments"),
+    ("'Lazy communication (Federated Average)': the update rule and 'once every tau iterations'",
+     ("neolithic.remark-lazy-communication",), ""),
+    ("'Lazy communication': LAG 'when necessary', ProxSkip 'proved to save communication'",
+     ("neolithic.remark-cited-methods",), "not-checkable: citations"),
+    ("'Communication compression' (quantization, sparsification): QSGD listing x+ = x - (gamma/n) sum_j C(g_j)",
+     ("neolithic.table-qsgd", "neolithic.remark-cited-methods"),
+     "the listing is the reference qsgd that table-qsgd runs; 'basic but not state-of-the-art' is qualitative"),
+    ("'Communication compression algorithms': the methods listed, 'how to understand the performance?'",
+     ("neolithic.remark-cited-methods",), "a survey and a question"),
+    ("'Function class F_{Delta,L}': Assumption 1 (L-Lipschitz gradients, f(x0) - inf f <= Delta)", (),
+     "definition: DEFINITIONS['function_class']; neolithic.theorem-1 uses its consequence ||grad f(x0)||^2 <= 2 L Delta"),
+    ("'Gradient oracle class O_{sigma^2}': Assumption 2 (unbiased, variance <= sigma^2)", (),
+     "definition: DEFINITIONS['oracle_class']"),
+    ("'Compressor class U_omega': 'most compressors are unbiased or contractive'", ("neolithic.remark-cited-methods",),
+     "a statement about the literature"),
+    ("'Compressor class U_omega': Assumption 3; 'I is an unbiased compressor with omega = 0'",
+     ("neolithic.assumption-3",), ""),
+    ("'U_omega: examples', Example I (random quantization): the operator and omega = min{d/s^2, sqrt(d)/s}",
+     ("neolithic.example-qsgd",), "the printed rounding probability s|v_k|/||v|| - l is what the enumeration uses"),
+    ("'U_omega: examples', Example II (random sparsification): operator, the program for p, omega = 1 + epsilon",
+     ("neolithic.example-wangni",), "erratum"),
+    ("'Compressor class C_delta': Assumption 4; 'I is a contractive compressor with delta = 1'",
+     ("neolithic.assumption-4",), ""),
+    ("'C_delta' Example I (top-k / rand-k): delta = d/k", ("neolithic.example-topk-randk",), "erratum"),
+    ("'C_delta' Example II (random sketching): delta = 1 - ||I - S(S^T S)^+ S^T||^2", ("neolithic.example-sketching",),
+     "erratum"),
+    ("'Algorithm class A': central server, synchronised, C_i on worker i, C_0 on the server, zero-respecting; "
+     "'If some C_i = I ... no compression. If C_0 = I, compression is unidirectional'",
+     ("neolithic.algorithm-class", "neolithic.theorem-3-unidirectional", "neolithic.theorem-4-unidirectional"),
+     "the rest defines the class: DEFINITIONS['algorithm_class']"),
+    ("'Existing convergence rates (non-convex)' table: rows Q-SGD, MEM-SGD, Double Squeeze, CSER, EF21-SGD; "
+     "columns Convergence Rate, Compression, Trans. Compl.",
+     ("neolithic.table-qsgd", "neolithic.table-mem-sgd", "neolithic.table-double-squeeze", "neolithic.table-cser",
+      "neolithic.table-ef21-sgd", "neolithic.table-columns"), "the Q-SGD row is an erratum"),
+    ("'Existing convergence rate': 'EF21-SGD and Q-SGD cannot achieve linear speedup'",
+     ("neolithic.remark-no-linear-speedup",), ""),
+    ("'Existing convergence rate': 'Transient iterations refer to those before ... linear speedup'; 'reflect "
+     "sensitivity to compressions'; 'the shorter the better'", (),
+     "definition: DEFINITIONS['transient_complexity'] (derived by transient_iterations in every table-* check)"),
+    ("'Existing convergence rate': 'when sigma/sqrt(nT) dominates ... linear speedup'; 'sigma/sqrt(nT) <= epsilon "
+     "requires T >= sigma^2/(n epsilon^2) (inversely prop. to n)'", ("neolithic.remark-linear-speedup",), ""),
+    ("'Existing convergence rate': 'Mem-SGD, Double Squeeze, and CSER additionally require bounded gradients "
+     "E_i||grad f_i(x)||^2 <= G'", ("neolithic.table-mem-sgd", "neolithic.table-double-squeeze", "neolithic.table-cser"),
+     "the hypothesis of those rows (DEFINITIONS['bounded_gradients']); G vs G^2 discussed in table-mem-sgd's notes"),
+    ("'What is the optimal convergence rate for approaches using C_delta or U_omega?'", (), "a question"),
+    ("'Mathematical formulation': inf_A sup_C sup_O sup_f E||grad f(x_hat)||^2, at most T gradient queries and "
+     "communications per worker", ("neolithic.remark-supremum", "neolithic.neolithic-budget"),
+     "the budget of at most T queries and rounds is what neolithic-budget counts for NEOLITHIC"),
+    ("'Why supremum over compressors?'", ("neolithic.remark-supremum",), "not-checkable: a modelling choice"),
+    ("Theorem 1 (unidirectional unbiased compression)", ("neolithic.theorem-1", "neolithic.table-theorem-1"),
+     "erratum (the noise term exceeds the trivial algorithm's 2 L Delta)"),
+    ("Theorem 1, bullets: n = 1, omega = 0 recovers [Arjevani 2022]; with sigma = 0 [Carmon 2022]",
+     ("neolithic.theorem-1-special-cases",), ""),
+    ("Corollary 1 (bidirectional unbiased compression); 'Unidirectional and bidirectional unbiased compression "
+     "share the same lower bound'", ("neolithic.corollary-1",), "erratum (inherits Theorem 1's)"),
+    ("Theorem 2 (unidirectional contractive compression); 'The same bound also holds for bidirectional "
+     "contractive compression'", ("neolithic.theorem-2", "neolithic.table-theorem-2"),
+     "erratum (hypotheses copied from Theorem 1, 'delta^-22')"),
+    ("'Have the lower bound limits been attained by existing algorithms?': table of lower and upper bounds",
+     ("neolithic.table-theorem-1", "neolithic.table-theorem-2", "neolithic.table-qsgd", "neolithic.table-mem-sgd",
+      "neolithic.table-double-squeeze", "neolithic.table-cser", "neolithic.table-ef21-sgd", "neolithic.table-columns"),
+     ""),
+    ("'A big gap exists between established lower bound and existing upper bounds'; 'contractive lower bound "
+     "tran. compl. O(n/delta^2) is far shorter than existing ones'", ("neolithic.table-transient",), ""),
+    ("'Can we develop new algorithms to (nearly) achieve these lower bounds?'", (), "a question"),
+    ("'Fast compressed communication (FCC)': 'novel module', 'compatible with both contractive and unbiased "
+     "compressors'", ("neolithic.remark-fcc-unbiased",), ""),
+    ("Algorithm 1 (FCC): the loop c^(k,r) = C(v* - v^(k,r)), v^(k,r+1) = v^(k,r) + c^(k,r); 'v^(k,R) = "
+     "sum_r c^(k,r)'", ("neolithic.algorithm-fcc",), ""),
+    ("FCC: 'R rounds of compressions per call'; 'When R = 1, FCC reduces to a standard compression'",
+     ("neolithic.algorithm-fcc",), ""),
+    ("Lemma 1 (FCC property)", ("neolithic.lemma-1",), "erratum (strict '<' fails; '<=' tight)"),
+    ("FCC: 'lies between one-round and lossless compression'; 'R > 1: exponentially smaller errors'; "
+     "'R -> infinity: lossless'", ("neolithic.lemma-1", "neolithic.algorithm-fcc"), ""),
+    ("'The backbone: Double Squeeze': the listing; 'effective to conduct uni-/bi-directional compression'",
+     ("neolithic.algorithm-double-squeeze",), "'effective' is not quantified"),
+    ("'NEOLITHIC': Change 1 (R-round FCC), Change 2 (R-batch accumulation), Algorithm 1 NEOLITHIC (two versions)",
+     ("neolithic.algorithm-neolithic",), ""),
+    ("'NEOLITHIC can conduct either unidirectional or bidirectional compression'",
+     ("neolithic.algorithm-neolithic", "neolithic.theorem-3-unidirectional"), ""),
+    ("'NEOLITHIC is compatible with both unbiased and contractive compression'",
+     ("neolithic.remark-fcc-unbiased", "neolithic.theorem-4-unidirectional"), ""),
+    ("'For each iteration, NEOLITHIC conducts R gradient calculations and R compressions'; 'budget T: T/R "
+     "iterations for fair comparison'", ("neolithic.neolithic-budget",), ""),
+    ("Theorem 3 (NEOLITHIC, bidirectional contractive compression)", ("neolithic.theorem-3", "neolithic.table-theorem-3"),
+     "not-checkable (the proof); its FCC bookkeeping and transient are checked"),
+    ("Theorem 3: 'where T = KR is the total number of gradient queries (communication rounds) on each worker'",
+     ("neolithic.neolithic-budget",), ""),
+    ("Theorem 3, bullets: 'O-tilde omits logarithmic terms'; 'Recall the established lower bound ... nearly "
+     "attained'", ("neolithic.theorem-3-nearly-attained",), ""),
+    ("Theorem 3, bullet: 'Letting C_0 = I, the same lower bound for unidirectional contractive compression also "
+     "holds'", ("neolithic.theorem-3-unidirectional",), "'lower bound' must mean the same rate (upper bound)"),
+    ("Theorem 4 (NEOLITHIC, bidirectional unbiased compression); 'transient complexity O-tilde(n(1+omega)^2)'",
+     ("neolithic.theorem-4", "neolithic.table-theorem-4"), "not-checkable (the proof); transient checked"),
+    ("Theorem 4, bullet: 'NEOLITHIC also attains the lower bound with unidirectional unbiased compression'",
+     ("neolithic.theorem-4-unidirectional",), ""),
+    ("Theorem 4, bullet: 'Recall the established lower bound ..., nearly attained by NEOLITHIC'",
+     ("neolithic.theorem-4-nearly-attained",), ""),
+    ("'NEOLITHIC (nearly) attains the optimal convergence rate': the table with Theorems 1-4 and the five "
+     "existing methods, columns Convergence Rate, Compression, Trans. Compl.", _TABLE_IDS + ("neolithic.table-columns",),
+     "the extraction garbles the Theorem 2 row (its rate repeated in the Compression cell, the transient lost); "
+     "the earlier table gives O(n/delta^2)"),
+    ("'Experiments: synthetic simulation': least squares, logistic regression, rand-1, R = 4; 'NEOLITHIC almost "
+     "matches P-SGD'", ("neolithic.figure-synthetic",), "not-checkable here (reproduction in reproductions/)"),
+    ("'Experiments: image classification on Cifar-10': Table 1 (top-k 5% / 1%, 8 workers, minibatch 128, R = 2)",
+     ("neolithic.table-cifar-topk",), "not-checkable: GPU-scale training"),
+    ("'Experiments: deep training tasks' (curves)", ("neolithic.figure-deep-training",), "not-checkable"),
+    ("'Experiments: image classification on Cifar-10': Table 2 (4-bit quantization)",
+     ("neolithic.table-cifar-quantization",), "not-checkable"),
+    ("'Experiments: influence of hyper parameter R': the table R = 2..5, the conjecture and the advice",
+     ("neolithic.table-rounds",), "printed numbers checked for consistency; training not rerun"),
+    ("'Conclusion': compression saves communication; lower bounds established; NEOLITHIC nearly attains them; "
+     "explore new compressor properties", ("neolithic.conclusion", "neolithic.remark-psgd-communication",
+                                           "neolithic.theorem-1", "neolithic.theorem-2",
+                                           "neolithic.theorem-3-nearly-attained", "neolithic.theorem-4-nearly-attained"),
+     "the first three bullets restate the results; the last is an outlook (not-checkable)"),
+    ("'Thank you!' and the reference", (), "no statement"),
+)
