@@ -59,6 +59,10 @@ import sympy  # noqa: E402
 
 from theory import registry  # noqa: E402
 from theory.constants import Constant  # noqa: E402
+from theory.plaintext import symbol_tex, text_to_tex  # noqa: E402
+
+sys.path.insert(0, str(BOOK / "_ext"))
+from claim_evidence import Evidence  # noqa: E402  (book/_ext/claim_evidence.py: the cached per-claim evidence)
 
 #: Modules the API page always documents; failing to import one of them fails the build.
 CORE_MODULES = ("reference_impl.backends", "theory.registry", "theory.constants")
@@ -121,7 +125,7 @@ def name_tex(name: str) -> str:
     """LaTeX for the name of an entry of a dict expression (``gamma_max`` -> ``\\gamma_{max}``)."""
     if name.startswith("\\") or "{" in name:
         return name
-    return sympy.latex(sympy.Symbol(name))
+    return symbol_tex(name) or sympy.latex(sympy.Symbol(name))
 
 
 def paper_title(paper: str) -> str:
@@ -204,59 +208,167 @@ def constants_page(paper: str) -> str:
     return "\n".join(lines)
 
 
-def claims_page(paper: str) -> str:
+def status_span(status: str) -> str:
+    """The status as a coloured badge (``book/_static/claims.css``), with a data attribute for the list filter."""
+    return f'<span class="claim-status claim-status-{status}" data-status="{status}">{STATUS_TEXT[status]}</span>'
+
+
+def verdict_span(state: str) -> str:
+    text = {"holds": "holds", "fails": "fails", "undecidable": "undecidable", "not-checkable": "not checkable",
+            "bad-parameter": "defaults refused"}.get(state, state)
+    return f'<span class="claim-verdict claim-verdict-{state}">{text}</span>'
+
+
+def claim_ids() -> set[str]:
+    return {c.id for c in registry.all_claims()}
+
+
+def tex(text: str) -> str:
+    """A statement, note or correction as MyST markdown: ASCII math typeset, claim ids as literals (linked by
+    ``book/_ext/claim_links.py``); see :func:`theory.plaintext.text_to_tex`."""
+    return text_to_tex(text, claim_ids())
+
+
+def param_symbol(name: str) -> str:
+    """The parameter as the paper writes it (``$c'$``), or the CLI name where it is no symbol of the paper."""
+    symbol = symbol_tex(name)
+    return f"${symbol}$" if symbol else "–"
+
+
+def claims_page(paper: str, evidence=None) -> str:
     claims = registry.all_claims(paper)
     lines = [
         *page_header("Claims", paper),
         "Each numbered claim of the paper, with its status: verified symbolically (sympy), verified "
         "numerically (exact rationals where possible), erratum (the claim as printed fails; the "
         "correction is given) or not checkable (with the reason). Check one claim at your own "
-        "parameter values with `repro check CLAIM_ID --set NAME=VALUE ...`.",
+        "parameter values with `repro check CLAIM_ID --set NAME=VALUE ...`; `--sweep N` samples its hypothesis "
+        "box and `--map` prints the map drawn on its entry. Each entry shows the check's result at the defaults, "
+        "computed when the book was built.",
         "",
     ]
     if not claims:
         lines += ["No claims registered yet.", ""]
         return "\n".join(lines)
 
-    lines += ["| id | source | status | statement |", "|---|---|---|---|"]
+    lines += ["| id | source | status | statement | correction |", "|---|---|---|---|---|"]
     for c in claims:
         ref = f"{{ref}}`{c.id} <{label('claim', c.id)}>`"
-        lines.append(f"| {ref} | {cell(c.source)} | {cell(STATUS_TEXT[c.status])} | {cell(c.statement)} |")
+        correction = cell(tex(c.correction)) if c.status == "erratum" and c.correction else ""
+        lines.append(f"| {ref} | {cell(c.source)} | {status_span(c.status)} | {cell(tex(c.statement))} | {correction} |")
     lines.append("")
 
     for c in claims:
-        lines += [
-            f"({label('claim', c.id)})=",
-            f"## `{c.id}`: {c.source}",
-            "",
-            f"**Status:** {STATUS_TEXT[c.status]}",
-            "",
-            c.statement,
-            "",
-        ]
-        lines += expression_block(c.expression)
-        if c.params:
-            lines += ["**Parameters**", "", "| name | default | allowed range | kind | meaning |",
-                      "|---|---|---|---|---|"]
-            for p in c.params:
-                lines.append(f"| `{p.name}` | `{p.default}` | `{p.range_text()}` | {p.kind} | {cell(p.help)} |")
-            lines.append("")
-        if c.check is not None:
-            sets = " ".join(f"--set {p.name}={p.default}" for p in c.params)
-            lines += ["```bash", f"repro check {c.id} {sets}".rstrip(), "```", ""]
+        data = evidence.for_claim(c) if evidence is not None else None
+        lines += claim_entry(c, data)
+    return "\n".join(lines)
+
+
+def claim_entry(c, data: dict | None) -> list[str]:
+    """One claim's entry: label (the permalink), status, statement, expression, parameters, the default check's
+    result, correction, notes, map, certificates, mutants."""
+    anchor = label("claim", c.id)
+    lines = [
+        f"({anchor})=",
+        f"## `{c.id}`: {c.source}",
+        "",
+        f"{status_span(c.status)} &nbsp; Permalink: {{ref}}`{anchor} <{anchor}>`",
+        "",
+        tex(c.statement),
+        "",
+    ]
+    lines += expression_block(c.expression)
+    if c.params:
+        lines += ["**Parameters**", "", "| symbol | name | default | allowed range | kind | meaning |",
+                  "|---|---|---|---|---|---|"]
+        for p in c.params:
+            lines.append(f"| {param_symbol(p.name)} | `{p.name}` | `{p.default}` | `{p.range_text()}` | {p.kind} | "
+                         f"{cell(tex(p.help))} |")
+        lines.append("")
+    if c.check is not None:
+        sets = " ".join(f"--set {p.name}={p.default}" for p in c.params)
+        lines += ["```bash", f"repro check {c.id} {sets}".rstrip(), "```", ""]
+    if data is not None:
+        lines += check_block(data["check"])
+    if c.status == "erratum" or c.correction:
+        lines += ["```{admonition} Correction", ":class: warning", "",
+                  tex(c.correction) or "(no correction recorded)", "```", ""]
+    if c.notes:
+        lines += ["**Notes.** " + tex(c.notes), ""]
+    if data is not None:
+        lines += map_block(c, data["map"])
+        lines += certificate_block(data["certificates"])
+        lines += mutant_block(data["mutants"])
+    else:
         ms = registry.mutants(c.id)
         if ms:
-            lines += ["**Mutants** (typos of the statement that the check must reject; "
-                      "`tests/test_mutation_score.py` runs them):", ""]
-            lines += [f"- {cell(m.description)}" + (f" (equivalent: {cell(m.equivalent)})" if m.equivalent else "")
-                      for m in ms]
-            lines.append("")
-        if c.notes:
-            lines += ["**Notes.** " + c.notes, ""]
-        if c.status == "erratum" or c.correction:
-            lines += ["```{admonition} Correction", ":class: warning", "",
-                      c.correction or "(no correction recorded)", "```", ""]
-    return "\n".join(lines)
+            lines += ["**Mutants:**", ""] + [f"- {cell(m.description)}" for m in ms] + [""]
+    return lines
+
+
+def check_block(check: dict) -> list[str]:
+    """The default ``repro check`` result: verdict, the numbers compared, how, warnings."""
+    state = check["state"]
+    took = f" in {check['seconds']:.2g} s" if check.get("seconds") is not None else ""
+    lines = [f"**Default check** (computed at build time{took}): {verdict_span(state)}", ""]
+    if check.get("message"):
+        lines += [f"> {cell(tex(check['message']))}", ""]
+    if check.get("compared"):
+        lines += ["| compared | value |", "|---|---|"]
+        lines += [f"| `{name}` | {cell(value)} |" for name, value in check["compared"]]
+        lines.append("")
+    if check.get("detail"):
+        lines += [f"How: {tex(check['detail'])}", ""]
+    for w in check.get("warnings", []):
+        lines += [f"Warning: {cell(w)}", ""]
+    return lines
+
+
+def map_block(c, m: dict) -> list[str]:
+    if not m.get("drawn"):
+        return [f"**Claim map:** map not drawn: {m.get('reason', 'no map')}.", ""]
+    counts = m["counts"]
+    xs, ys = param_symbol(m["x"]), param_symbol(m["y"])
+    fixed = ", ".join(f"`{k}`={v}" for k, v in m["fixed"].items()) or "none"
+    lines = [f"**Claim map** over {xs} (`{m['x']}`, {m['x_range'][0]} to {m['x_range'][1]}"
+             f"{', log scale' if m['x_log'] else ''}) and {ys} (`{m['y']}`, {m['y_range'][0]} to {m['y_range'][1]}"
+             f"{', log scale' if m['y_log'] else ''}), {m['grid'][0]} x {m['grid'][1]} cells, the other parameters at "
+             f"their defaults ({fixed}); the circle marks the defaults. Cells: holds {counts['holds']}, "
+             f"fails {counts['fails']}, undecidable {counts['undecidable']}, not in the hypothesis {counts['outside']} "
+             f"(computed in {m['seconds']} s; `repro check {c.id} --map {m['x']} {m['y']} --grid {m['grid'][0]}` "
+             "prints it).", "",
+             f"![claim map of {c.id}](maps/{m['png']})", ""]
+    for state, reason in m.get("reasons", {}).items():
+        name = "not in the hypothesis" if state == "outside" else state
+        lines += [f"First cell {name}: {cell(tex(reason))}", ""]
+    return lines
+
+
+def certificate_block(certs: list[dict]) -> list[str]:
+    if not certs:
+        return []
+    lines = ["**Certificates** (worst case of the step over its function class, PEP solved as an SDP):", "",
+             "| certificate | worst | printed | ratio | verdict |", "|---|---|---|---|---|"]
+    for r in certs:
+        if "error" in r:
+            lines.append(f"| {cell(r['title'])} | | | | not computed: {cell(r['error'])} |")
+        else:
+            lines.append(f"| {cell(r['title'])} | {r['worst']:.6g} | {r['printed']:.6g} | {r['ratio']:.4g} | "
+                         f"{r['verdict']} |")
+    return lines + [""]
+
+
+def mutant_block(rows: list[dict]) -> list[str]:
+    if not rows:
+        return []
+    given = rows[0].get("params") or {}
+    at = (" at " + ", ".join(f"`{k}`={v}" for k, v in given.items())) if given else " at the defaults"
+    lines = [f"**Mutants** (typos of the statement that the check must reject; run{at}, where the claim's own "
+             f"check {rows[0]['claim_verdict']}):", "", "| mutant | its verdict | killed |", "|---|---|---|"]
+    for r in rows:
+        killed = "yes" if r["killed"] else ("equivalent: " + cell(r["equivalent"]) if r["equivalent"] else "**no**")
+        lines.append(f"| {cell(tex(r['description']))} | {r['verdict']} | {killed} |")
+    return lines + [""]
 
 
 def expression_block(expression: object) -> list[str]:
@@ -300,12 +412,24 @@ def ledger_page(chapters: list[str]) -> str:
     lines.append("")
     if not all_claims:
         lines += ["No claims registered yet.", ""]
-    lines += ["## Errata", ""]
+    lines += ["## Every claim", "",
+              "Filter the list by work and status with the menus above it (the page's script; without it the whole "
+              "list shows). Each id links to its entry: the default check's numbers, the map, the mutants. For "
+              "errata the correction is in the last column.", "",
+              "| id | work | source | status | statement | correction |", "|---|---|---|---|---|---|"]
+    for c in all_claims:
+        where = f"{{ref}}`{c.id} <{label('claim', c.id)}>`" if c.paper in chapters else f"`{c.id}`"
+        work = f'<span class="claim-paper" data-paper="{c.paper}">{SHORT_NAMES.get(c.paper, c.paper)}</span>'
+        correction = cell(tex(c.correction)) if c.status == "erratum" and c.correction else ""
+        lines.append(f"| {where} | {work} | {cell(c.source)} | {status_span(c.status)} | {cell(tex(c.statement))} | "
+                     f"{correction} |")
+    lines += ["", "## Errata", ""]
     if not errata:
         lines += ["None recorded.", ""]
     for c in errata:
         where = f"{{ref}}`{c.id} <{label('claim', c.id)}>`" if c.paper in chapters else f"`{c.id}`"
-        lines.append(f"- {where} ({c.source}): {' '.join(c.statement.split())}")
+        lines.append(f"- {where} ({c.source}): {' '.join(tex(c.statement).split())}"
+                     + (f" **Correction:** {' '.join(tex(c.correction).split())}" if c.correction else ""))
     lines.append("")
     return "\n".join(lines)
 
@@ -492,9 +616,14 @@ def targets_summary_page(chapters: list[str]) -> str:
 def main() -> int:
     writer = _Writer(OUT)
     chapters = chapter_papers()
+    evidence = Evidence()
     for paper in chapters:
         writer.text(f"{paper}/constants.md", constants_page(paper))
-        writer.text(f"{paper}/claims.md", claims_page(paper))
+        writer.text(f"{paper}/claims.md", claims_page(paper, evidence))
+        for c in registry.all_claims(paper):
+            png = evidence.for_claim(c)["map"].get("png")
+            if png:
+                writer.copy(evidence.cache / png, f"{paper}/maps/{png}")
         writer.text(f"{paper}/targets.md", targets_page(paper))
         for nb in sorted(NOTEBOOK_SRC.glob(f"{paper}_*.ipynb")):
             executed = NOTEBOOK_CACHE / nb.name
@@ -505,7 +634,8 @@ def main() -> int:
         writer.text(rel, text)
     writer.remove_stale()
     print(f"generate.py: {len(writer.written)} files in {OUT.relative_to(ROOT)} "
-          f"(chapters: {', '.join(chapters) or 'none'})")
+          f"(chapters: {', '.join(chapters) or 'none'}); claim evidence: {evidence.computed} computed, "
+          f"{evidence.loaded} from {evidence.cache.relative_to(ROOT)}, maps {evidence.map_seconds:.1f} s")
     return 0
 
 

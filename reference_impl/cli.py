@@ -4,7 +4,7 @@ Commands::
 
     repro claims [--paper KEY] [--json]      every registered claim: id, status, source, statement
     repro describe CLAIM_ID                  one claim: statement, parameters (default, range), notes
-    repro check CLAIM_ID [--set NAME=VALUE ...] [--json] [--debug]
+    repro check CLAIM_ID [--set NAME=VALUE ...] [--json] [--debug] [--sweep N | --map [X Y] [--grid n]]
     repro list                               figure ids and their notebooks
     repro run FIGURE_ID [--full] ...         regenerate one figure's results
 
@@ -193,8 +193,14 @@ def cmd_check(args) -> int:
     given = _parse_sets(args.set)
     claim = get(args.claim_id)
     params = claim.resolve_params(given)
+    if args.sweep is not None and args.map is not None:
+        raise _Bad("give --sweep N or --map [X Y], not both")
+    if args.grid is not None and args.map is None:
+        raise _Bad("--grid n goes with --map")
     if args.sweep is not None:
         return _sweep(args, claim, given)
+    if args.map is not None:
+        return _map(args, claim, given)
     try:
         result = claim.run_check(given)
     except NotCheckable as exc:
@@ -236,6 +242,31 @@ def _sweep(args, claim, given) -> int:
     if claim.status == "not-checkable":
         return EXIT_NOT_CHECKABLE
     return EXIT_FAILS if result["fails"] else (EXIT_HOLDS if result["holds"] else EXIT_NOT_CHECKABLE)
+
+
+def _map(args, claim, given) -> int:
+    """``--map [X Y] [--grid n]``: the claim's verdict over a grid of two parameters (theory.claim_maps);
+    exit 1 if it fails at some cell, 3 if some cell of the hypothesis is undecidable, 0 if it holds at every cell."""
+    from theory.claim_maps import GRID_RANGE, claim_map, format_map
+
+    if len(args.map) not in (0, 2):
+        raise _Bad(f"--map takes no parameter names or two (X Y), got {len(args.map)}: {' '.join(args.map)}")
+    n = 12
+    if args.grid is not None:
+        text = args.grid.strip()
+        if not text.isascii() or not text.isdigit() or not GRID_RANGE[0] <= int(text) <= GRID_RANGE[1]:
+            raise _Bad(f"--grid n must be an integer in [{GRID_RANGE[0]}, {GRID_RANGE[1]}], got {args.grid!r}")
+        n = int(text)
+    x, y = (args.map[0], args.map[1]) if args.map else (None, None)
+    result = claim_map(claim, x, y, n=n, given=given)
+    if args.json:
+        print(json.dumps(dict(id=claim.id, status=claim.status, x=result.x.name, y=result.y.name,
+                              x_values=_jsonable(list(result.x.values)), y_values=_jsonable(list(result.y.values)),
+                              x_log=result.x.log, y_log=result.y.log, cells=result.cells, counts=result.counts(),
+                              fixed=_jsonable(result.fixed), reasons=result.reasons), indent=2))
+    else:
+        print(format_map(result))
+    return result.exit_code()
 
 
 def _print_header(claim, params) -> None:
@@ -389,6 +420,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check at N points sampled in the claim's hypothesis box (log-uniform over decades, "
                         "fixed seed; --set holds a parameter fixed): counts, fraction holding, worst point; "
                         "exit 1 if it fails at any point")
+    p.add_argument("--map", nargs="*", metavar="X Y",
+                   help="the verdict over a grid of two parameters (default: the claim's two main ones), the others at "
+                        "their defaults or --set values: an ASCII map of holds / fails / undecidable / not in the "
+                        "hypothesis; exit 0 if it holds at every cell of the hypothesis, 1 if it fails at one, "
+                        "3 if one is undecidable")
+    p.add_argument("--grid", metavar="n", help="cells per axis of --map, an integer in [2, 50] (default 12)")
     p.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("list", help="list reproducible figures", description="List the figure ids and notebooks.")

@@ -1,0 +1,205 @@
+"""Build-time evidence for each claim's ledger entry, cached under ``book/_build/claim_cache/``.
+
+Not a Sphinx extension: ``book/generate.py`` imports it (issue 13, section 5). For every claim it computes
+
+* the default check (``Claim.run_check()`` at the defaults): the verdict, the compared numbers as text, the
+  detail, the warnings, the time one evaluation takes; an :class:`~theory.registry.Undecidable` or
+  :class:`~theory.registry.NotCheckable` shows as such with its message;
+* the claim map (:func:`theory.claim_maps.claim_map`, drawn by :func:`theory.claim_maps.draw_map`) for a claim
+  with two parameters to map and a check cheap enough (:data:`MAX_CHECK_SECONDS`), on a grid sized so that the
+  map costs about :data:`MAP_SECONDS_PER_CLAIM`; all maps of one build together stop at :data:`MAP_BUDGET_SECONDS`
+  (the rest say so, and the next build draws them);
+* the verdict of each registered mutant at the defaults (at ``CHEAP_PARAMS`` for the slow checks, as
+  ``repro claims --mutation-score``) and whether the check kills it;
+* the certificates of :func:`theory.certificates.certificates_for` (title, worst, printed, ratio, verdict).
+
+One JSON file per claim holds it, keyed by a hash of the claim id and of the sources it depends on (the paper's
+claims module and theory module, the shared claim machinery, this file): a second build reads the files and
+costs nothing; editing a paper's claims recomputes that paper's entries only. Code outside those files
+(``reference_impl``) is not in the key: delete ``book/_build/claim_cache/`` after changing an algorithm.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+BOOK = Path(__file__).resolve().parents[1]
+ROOT = BOOK.parent
+CACHE = BOOK / "_build" / "claim_cache"
+
+#: A check slower than this at its defaults gets no map (the page says how long one check takes).
+MAX_CHECK_SECONDS = 0.2
+#: The target cost of one map; the grid is the largest in [MIN_GRID, MAX_GRID] that fits it.
+MAP_SECONDS_PER_CLAIM = 0.6
+MIN_GRID, MAX_GRID = 4, 12
+#: All maps computed in one build together; beyond it the remaining maps wait for the next build.
+MAP_BUDGET_SECONDS = 60.0
+#: A map stops (and is not drawn) when it runs past max(this, 4 x its estimate).
+MAP_TIME_LIMIT_SECONDS = 6.0
+
+_SHARED_SOURCES = ("theory/registry.py", "theory/claims/_exact.py", "theory/claims/__init__.py", "theory/claim_maps.py",
+                   "theory/certificates.py", "theory/pep_certificates.py", "theory/plaintext.py")
+
+
+def source_key(claim) -> str:
+    """The cache key of one claim: sha256 of its id and of the sources its evidence depends on."""
+    h = hashlib.sha256(claim.id.encode())
+    for rel in (f"theory/claims/{claim.paper}.py", f"theory/{claim.paper}.py", *_SHARED_SOURCES):
+        path = ROOT / rel
+        h.update(rel.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(absent)") + b"\0")
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()
+
+
+def _text(value) -> str:
+    from reference_impl.cli import _fmt  # the CLI's number formatting: the page shows what `repro check` prints
+
+    return _fmt(value)
+
+
+class Evidence:
+    """Computes or loads the evidence of each claim; counts the map time this build spends."""
+
+    def __init__(self, cache: Path = CACHE) -> None:
+        self.cache = cache
+        self.map_seconds = 0.0
+        self.computed = 0
+        self.loaded = 0
+
+    def for_claim(self, claim) -> dict:
+        from theory.plaintext import tex_to_text  # noqa: F401  (imported so a broken module fails here)
+
+        key = source_key(claim)
+        path = self.cache / f"{_file_name(claim.id)}.json"
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                data = {}
+            png = data.get("map", {}).get("png")
+            if data.get("key") == key and (not png or (self.cache / png).is_file()) and not data.get("map", {}).get(
+                    "retry"):
+                self.loaded += 1
+                return data
+        data = {"key": key, "claim": claim.id}
+        data["check"] = _default_check(claim)
+        data["mutants"] = _mutants(claim)
+        data["certificates"] = _certificates(claim)
+        data["map"] = self._map(claim, data["check"], key)
+        self.cache.mkdir(parents=True, exist_ok=True)
+        for old in self.cache.glob(f"{_file_name(claim.id)}-*.png"):
+            if old.name != data["map"].get("png"):
+                old.unlink()
+        path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        self.computed += 1
+        return data
+
+    def _map(self, claim, check: dict, key: str) -> dict:
+        from theory.claim_maps import MapTooSlow, claim_map, default_axes, draw_map
+        from theory.registry import BadParameter
+
+        if claim.check is None:
+            return {"drawn": False, "reason": "no check is registered"}
+        try:
+            x, y = default_axes(claim)
+        except BadParameter:
+            return {"drawn": False, "reason": "fewer than two parameters to map"}
+        seconds = check.get("seconds_warm", check.get("seconds"))
+        if seconds is None:
+            return {"drawn": False, "reason": "the check did not run at its defaults"}
+        if seconds > MAX_CHECK_SECONDS:
+            return {"drawn": False, "reason": f"one check takes {seconds:.2g} s (maps are drawn for checks under "
+                                              f"{MAX_CHECK_SECONDS} s)"}
+        if self.map_seconds >= MAP_BUDGET_SECONDS:
+            return {"drawn": False, "retry": True, "reason": f"this build's map budget ({MAP_BUDGET_SECONDS:.0f} s) "
+                                                             "was spent; the next build draws it"}
+        n = max(MIN_GRID, min(MAX_GRID, int((MAP_SECONDS_PER_CLAIM / max(seconds, 1e-4)) ** 0.5)))
+        limit = max(MAP_TIME_LIMIT_SECONDS, 4 * n * n * seconds)
+        start = time.perf_counter()
+        try:
+            m = claim_map(claim, x, y, n=n, time_limit=limit)
+        except MapTooSlow:
+            return {"drawn": False, "reason": f"the {n} x {n} map took more than {limit:.2g} s"}
+        except Exception as exc:  # noqa: BLE001  (an internal error of the check at some grid point: shown, not hidden)
+            return {"drawn": False, "reason": f"the check raised {type(exc).__name__} on the grid: "
+                                              f"{' '.join(str(exc).split())[:200]}"}
+        finally:
+            self.map_seconds += time.perf_counter() - start
+        png = f"{_file_name(claim.id)}-{key[:12]}.png"
+        self.cache.mkdir(parents=True, exist_ok=True)
+        draw_map(m, self.cache / png, default=claim.resolve_params())
+        return {"drawn": True, "png": png, "x": m.x.name, "y": m.y.name, "x_log": m.x.log, "y_log": m.y.log,
+                "grid": [len(m.x.values), len(m.y.values)], "x_range": [_text(m.x.values[0]), _text(m.x.values[-1])],
+                "y_range": [_text(m.y.values[0]), _text(m.y.values[-1])], "counts": m.counts(),
+                "fixed": {k: _text(v) for k, v in m.fixed.items()}, "reasons": m.reasons,
+                "seconds": round(m.seconds, 2)}
+
+
+def _file_name(claim_id: str) -> str:
+    return claim_id.replace("/", "_")
+
+
+def _default_check(claim) -> dict:
+    from theory.registry import BadParameter, NotCheckable, Undecidable
+
+    start = time.perf_counter()
+    try:
+        result = claim.run_check()
+    except NotCheckable as exc:
+        return {"state": "not-checkable", "message": str(exc)}
+    except Undecidable as exc:
+        return {"state": "undecidable", "message": str(exc), "seconds": time.perf_counter() - start}
+    except BadParameter as exc:  # the defaults themselves refused: a registry bug, shown on the page
+        return {"state": "bad-parameter", "message": str(exc)}
+    seconds = time.perf_counter() - start
+    out = {"state": "holds" if result.holds else "fails", "seconds": seconds,
+           "compared": [[name, _text(value)] for name, value in result.compared.items()],
+           "detail": result.detail, "warnings": list(result.warnings)}
+    if seconds <= 0.5:  # a second evaluation, past one-time costs (caches, lambdify): what one map cell costs
+        again = time.perf_counter()
+        try:
+            claim.run_check()
+            out["seconds_warm"] = time.perf_counter() - again
+        except Exception:  # noqa: BLE001  (the first run succeeded; the estimate falls back to it)
+            pass
+    return out
+
+
+def _mutants(claim) -> list[dict]:
+    """Each mutant's verdict at the defaults (``CHEAP_PARAMS`` for slow checks), as the mutation score runs it."""
+    from theory.claims._exact import CHEAP_PARAMS, verdict
+    from theory.registry import mutants
+
+    ms = mutants(claim.id)
+    if not ms or claim.check is None:
+        return []
+    given = CHEAP_PARAMS.get(claim.id)
+    base = verdict(claim, given=given)
+    rows = []
+    for m in ms:
+        v = verdict(claim, m.check, given)
+        rows.append({"description": m.description, "equivalent": m.equivalent,
+                     "verdict": "none" if v is None else ("holds" if v else "fails"),
+                     "claim_verdict": "none" if base is None else ("holds" if base else "fails"),
+                     "killed": base is not None and v is not None and v != base,
+                     "params": dict(given or {})})
+    return rows
+
+
+def _certificates(claim) -> list[dict]:
+    from theory.certificates import certificates_for
+
+    rows = []
+    for cert in certificates_for(claim.id):
+        try:
+            r = cert.compute()
+        except Exception as exc:  # noqa: BLE001  (a solver failure is shown on the entry, not hidden)
+            rows.append({"title": cert.title, "description": cert.description,
+                         "error": f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"})
+            continue
+        rows.append({"title": cert.title, "description": cert.description, "worst": r.worst, "printed": r.printed,
+                     "ratio": r.ratio, "verdict": r.verdict, "tolerance": r.tolerance,
+                     "parameters": {k: _text(v) for k, v in r.parameters.items()}, "detail": r.detail})
+    return rows
