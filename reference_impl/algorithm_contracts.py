@@ -12,7 +12,9 @@ iterates:
   Fractions (no tolerance: any difference is a real one);
 * ``exact=False``: float64, for rows that cannot run on rationals (the row's ``reason``: a square root, a
   constant computed in float64) or that exercise minibatches, with the relative tolerance ``rel_tol``
-  (0 where both sides run the same floating-point operations, so bit for bit).
+  (0 where both sides run the same floating-point operations, so bit for bit; ``1e-12`` where a memory
+  update such as ``h + (g - h)`` rounds: a few ulps per step over 10 steps, observed below ``4e-16``,
+  kept with a margin for other CPUs and BLAS).
 
 References: gradient descent (:func:`~reference_impl.algorithms.gd.gradient_descent`); minibatch SGD
 with the same seed (:func:`~reference_impl.algorithms.sgd.sgd`) for stochastic variants; Nesterov for
@@ -118,6 +120,7 @@ def least_squares() -> LeastSquaresProblem:
     return LeastSquaresProblem(feats, targets, lam=0.1, name="least-squares(N=3, d=4)")
 
 
+#: The problems a row may name: rational ones for the exact rows, least squares for minibatch rows.
 PROBLEMS: dict[str, Callable[[], Any]] = {
     "quadratic": rational_quadratic, "one-worker": one_worker_quadratic, "scalar": scalar_problem,
     "nesterov": nesterov_problem, "least-squares": least_squares}
@@ -179,9 +182,11 @@ class Reduction:
     seed: int = 0
 
 
+#: The identity compressor, as an unbiased (omega = 0) and as a contractive (delta = 1) one.
 ID, IDC = Identity(), Identity("contractive")
-ADAPTIVE = dict(beta_1=F(1, 2), beta_2=0, eps=0, eps_mode="outside")   # rational AMSGrad: sqrt(v_hat) = max |g|
-G5, G4, ETA = F(1, 5), F(1, 4), F(1, 20)
+#: AMSGrad hyper-parameters with rational iterates: beta_2 = 0 and eps = 0 outside give sqrt(v_hat) = max |g|.
+ADAPTIVE = dict(beta_1=F(1, 2), beta_2=0, eps=0, eps_mode="outside")
+G5, ETA = F(1, 5), F(1, 20)     # steps below 2/L on the rational problems
 
 
 def _gd(eta):
@@ -247,6 +252,9 @@ def _rows() -> list[Reduction]:
         R("dqgd", ("dqgd:dqgd",), lambda p: dqgd.dqgd(G5, compressor=ID), gd_, "identity: DQGD is GD"),
         # -- 004 -----------------------------------------------------------------------------------
         R("diana", ("diana:diana",), lambda p: diana.diana(G5, ID), gd_, "identity uplink: DIANA is GD"),
+        R("diana-minibatch", ("diana:diana",), lambda p: diana.diana(0.05, ID, batch=3), _sgd(0.05, 3),
+          "identity uplink with minibatches: SGD (same rows, same seed)", "least-squares", False,
+          "minibatch rows (float64 data); the memory's h + (g - h) rounds", 1e-12, steps=10, seed=2),
         R("artemis", ("artemis:artemis",), up_down(artemis.artemis), gd_, "identity both ways: Artemis is GD"),
         R("artemis-memory", ("artemis:artemis",), up_down(artemis.artemis, down_memory=True), gd_,
           "identity both ways, downlink memory: Artemis is GD"),
@@ -272,6 +280,9 @@ def _rows() -> list[Reduction]:
           up_down(first_attempts.model_difference_compression), gd_,
           "identity both ways: model-difference compression is GD"),
         R("mcm", ("mcm:mcm",), up_down(mcm.mcm), gd_, "identity both ways: MCM is GD"),
+        R("mcm-minibatch", ("mcm:mcm",), lambda p: mcm.mcm(0.05, ID, ID, batch=3), _sgd(0.05, 3),
+          "identity both ways with minibatches: SGD (same rows, same seed)", "least-squares", False,
+          "minibatch rows (float64 data); the memories' H + (w - H) round", 1e-12, steps=10, seed=4),
         R("mcm-family", ("mcm:mcm_family",),
           lambda p: mcm.mcm_family("MCM-G", G5, ID, ID, channels="workers", alpha_up=F(1, 2), alpha_down=F(1, 2)),
           gd_, "identity both ways, one channel per worker: the preserved-model round is GD"),
@@ -284,6 +295,10 @@ def _rows() -> list[Reduction]:
         # -- 001 -----------------------------------------------------------------------------------
         R("mem-sgd", ("mem_sgd:mem_sgd",), lambda p: mem_sgd.mem_sgd(G5, ID), _sgd(G5),
           "identity: MEM-SGD's memory stays 0, it is SGD"),
+        R("mem-sgd-minibatch", ("mem_sgd:mem_sgd",), lambda p: mem_sgd.mem_sgd(0.05, ID, batch=3), _sgd(0.05, 3),
+          "identity with minibatches: SGD (same rows, same seed)", "least-squares", False,
+          "minibatch rows (float64 data); gamma g + e - C(gamma g + e) and the order of gamma and the mean round",
+          1e-12, steps=10, seed=11),
         R("ef21", ("ef21_sgd:ef21_sgd",), lambda p: ef21_sgd.ef21_sgd(G5, IDC), gd_, "identity: EF21 is GD"),
         R("cser-identity", ("cser:cser",), lambda p: cser.cser(G5, IDC, period=3), lambda p: psgd.psgd(G5),
           "identity gradient compressor: PSync averages, the errors stay 0, CSER is P-SGD"),
@@ -325,6 +340,7 @@ def _rows() -> list[Reduction]:
     return rows
 
 
+#: The table: one or more rows per factory of :mod:`reference_impl.algorithms`.
 REDUCTIONS: list[Reduction] = _rows()
 
 
