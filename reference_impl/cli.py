@@ -248,6 +248,7 @@ def _map(args, claim, given) -> int:
     """``--map [X Y] [--grid n]``: the claim's verdict over a grid of two parameters (theory.claim_maps);
     exit 1 if it fails at some cell, 3 if some cell of the hypothesis is undecidable, 0 if it holds at every cell."""
     from theory.claim_maps import GRID_RANGE, claim_map, format_map
+    from theory.registry import NotCheckable
 
     if len(args.map) not in (0, 2):
         raise _Bad(f"--map takes no parameter names or two (X Y), got {len(args.map)}: {' '.join(args.map)}")
@@ -258,7 +259,10 @@ def _map(args, claim, given) -> int:
             raise _Bad(f"--grid n must be an integer in [{GRID_RANGE[0]}, {GRID_RANGE[1]}], got {args.grid!r}")
         n = int(text)
     x, y = (args.map[0], args.map[1]) if args.map else (None, None)
-    result = claim_map(claim, x, y, n=n, given=given)
+    try:
+        result = claim_map(claim, x, y, n=n, given=given)
+    except NotCheckable as exc:
+        return _report_not_checkable(args, claim, claim.resolve_params(given), f"no check is registered: {exc}")
     if args.json:
         print(json.dumps(dict(id=claim.id, status=claim.status, x=result.x.name, y=result.y.name,
                               x_values=_jsonable(list(result.x.values)), y_values=_jsonable(list(result.y.values)),

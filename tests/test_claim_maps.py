@@ -84,6 +84,12 @@ def test_claim_that_holds_everywhere_has_no_failing_cell_and_exits_0():
     assert "fails (0)" in out
 
 
+def test_cli_map_of_a_claim_without_check_exits_3():
+    claim = next(c for c in registry.all_claims() if c.check is None)
+    code, out, err = run("check", claim.id, "--map")
+    assert code == 3 and "NOT CHECKABLE" in out and err == "", (code, out, err)
+
+
 def test_cli_map_of_an_erratum_exits_1_and_prints_both_states():
     code, out, err = run("check", "neolithic.theorem-1", "--map", "sigma", "T", "--grid", "5")
     assert code == 1, (out, err)
