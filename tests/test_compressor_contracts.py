@@ -348,3 +348,33 @@ def test_cli_says_which_method_was_used(capsys):
     assert "constant [exact enumeration]" in out and "support [frequency test]" in out
     assert main(["compressor", "sketch", "--d", "5", "--draws", "500"]) == 0
     assert "constant [Monte Carlo]" in capsys.readouterr().out
+
+
+def test_user_compressor_with_an_outcomes_hook_by_dotted_path(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_support_mod.py").write_text(textwrap.dedent("""
+        from fractions import Fraction
+        import numpy as np
+        from reference_impl.compressors.base import Compressed, Compressor
+
+        class Flip(Compressor):
+            '''2x or 0 with probability 1/2 each (unbiased, omega = 1), with its support declared.'''
+            kind = "unbiased"
+            def __init__(self, omega=1.0):
+                self.omega = float(omega)
+            def constant(self, d):
+                return self.omega
+            def __call__(self, xp, X, rng=None, **kw):
+                heads = rng.random(X.shape[0]) < 0.5
+                values = xp.where(heads[:, None], X * xp.scalar(2), xp.zeros(X.shape))
+                return Compressed(values=values, bits=np.full(X.shape[0], 32 * X.shape[1] + 1),
+                                  overflow=np.zeros(X.shape[0], dtype=bool))
+            def outcomes(self, xp, x):
+                half = xp.scalar(Fraction(1, 2))
+                return [(half, x * xp.scalar(2)), (half, xp.zeros(x.shape))]
+        """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["compressor", "my_support_mod:Flip", "--d", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "PASSED  constant [exact enumeration]" in out and "PASSED  support [frequency test]" in out
+    assert main(["compressor", "my_support_mod:Flip", "--param", "omega=0.999"]) == 1    # attained: 1 > 0.999
+    assert "FAILED  constant [exact enumeration]" in capsys.readouterr().out
