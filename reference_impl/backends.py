@@ -1,7 +1,9 @@
 """Array backends: one algorithm implementation runs on numpy float64, exact rationals and torch.
 
 Algorithms never call numpy directly; they receive a backend ``xp`` and use only the operations
-below. Worker quantities carry a leading worker axis ``(N, d)``.
+below. Worker quantities carry a worker axis ``(N, d)``; R independent runs advanced as one computation
+(:mod:`reference_impl.batched`) add a leading run axis, ``(R, N, d)``, ``(R, d)``: run-agnostic code
+indexes the worker axis as -2 and the coordinates as -1, so the same line serves both.
 
 * :data:`NUMPY` - numpy float64.
 * :data:`EXACT` - numpy object arrays of :class:`fractions.Fraction`. Every rational operation is
@@ -10,7 +12,9 @@ below. Worker quantities carry a leading worker axis ``(N, d)``.
 * :func:`torch_backend` - torch float64 (or float32) tensors on a device (CPU here, GPU on the device machine).
 
 Randomness always comes from an explicit ``numpy.random.Generator`` (drawn on the host, then moved
-to the backend), so a run replays bit for bit on every backend.
+to the backend), so a run replays bit for bit on every backend. For R stacked runs, :class:`RunStreams`
+holds their R generators behind the same methods: a draw of the per-run shape ``s`` returns ``(R, *s)``,
+row r drawn from run r's generator, so each run sees exactly the draws of its separate run.
 """
 from __future__ import annotations
 
@@ -90,8 +94,8 @@ class Backend:
     def copy(self, x: Any) -> Any:
         return x.copy()
 
-    def stack(self, xs: list[Any]) -> Any:
-        return np.stack(xs)
+    def stack(self, xs: list[Any], axis: int = 0) -> Any:
+        return np.stack(xs, axis=axis)
 
     def __repr__(self) -> str:
         return f"<backend {self.name}>"
@@ -217,8 +221,49 @@ class TorchBackend(Backend):
     def copy(self, x: Any) -> Any:
         return x.clone()
 
-    def stack(self, xs: list[Any]) -> Any:
-        return self.torch.stack(xs)
+    def stack(self, xs: list[Any], axis: int = 0) -> Any:
+        return self.torch.stack(xs, dim=axis)
+
+
+class RunStreams:
+    """The random streams of R runs advanced together: one ``numpy.random.Generator`` per run.
+
+    Code written for one run asks for the shape of *one run's* draw (``rng.random((N, d))``, which is
+    what it asks a single Generator for); here every generator draws that shape in turn and the draws
+    are stacked to ``(R, N, d)``. So row r is exactly what run r's own generator gives, in the same
+    order as in its separate run (``tests/test_batched.py`` checks whole trajectories bit for bit).
+    Data-dependent draws (a different count per run) go through :meth:`random_ragged`.
+    """
+
+    def __init__(self, generators) -> None:
+        self.generators = list(generators)
+        if not self.generators or not all(isinstance(g, np.random.Generator) for g in self.generators):
+            raise ValueError("RunStreams needs a non-empty list of numpy.random.Generator (one per run)")
+
+    @property
+    def runs(self) -> int:
+        return len(self.generators)
+
+    def random(self, size=None) -> np.ndarray:
+        return np.stack([g.random(size) for g in self.generators])
+
+    def integers(self, low, high=None, size=None, **kwargs) -> np.ndarray:
+        return np.stack([g.integers(low, high, size, **kwargs) for g in self.generators])
+
+    def standard_normal(self, size=None) -> np.ndarray:
+        return np.stack([g.standard_normal(size) for g in self.generators])
+
+    def random_ragged(self, counts) -> np.ndarray:
+        """``counts[r]`` uniforms from run r's generator, concatenated in run order (a run with count 0
+        draws nothing: its generator is not advanced)."""
+        return np.concatenate([g.random(int(c)) for g, c in zip(self.generators, counts)])
+
+    def select(self, keep) -> "RunStreams":
+        """The streams of the runs ``keep`` (indices), in that order: the same generator objects."""
+        return RunStreams([self.generators[int(i)] for i in keep])
+
+    def __repr__(self) -> str:
+        return f"<RunStreams of {self.runs} runs>"
 
 
 #: The numpy float64 backend.

@@ -4,6 +4,12 @@
 worker axis: :meth:`DistributedProblem.worker_grads` takes ``X`` of shape ``(N, d)`` (each worker's own
 point; the same row repeated for a broadcast model) and returns ``(N, d)``.
 
+Run axis: the worker arrays may carry leading run axes, ``X`` of shape ``(R, N, d)`` (R independent
+runs advanced together, :mod:`reference_impl.batched`): :meth:`~DistributedProblem.broadcast`,
+``worker_grads``, ``worker_losses`` and ``stochastic_worker_grads`` (with rows ``(R, N, b)``) of the
+problems below (``run_axis = True``) compute each run's rows exactly as for that run alone, and
+:meth:`~_PaddedDataProblem.sample_batch` draws from a :class:`~reference_impl.backends.RunStreams`.
+
 Constants: ``L`` is the largest smoothness constant of the ``f_i`` (000's Assumption 1.4: every f_i is
 L-smooth), ``L_i`` the per-worker ones, ``mu`` the strong-convexity constant of ``f``; ``x_star`` and
 ``f_star`` are computed to high accuracy (exactly for rational quadratics).
@@ -50,6 +56,8 @@ class DistributedProblem:
     N: int
     d: int
     name: str = "problem"
+    #: True when the worker methods accept leading run axes (R, N, d) (see the module docstring)
+    run_axis: bool = False
 
     # Subclasses implement these on backend arrays.
     def worker_grads(self, xp: Backend, X) -> Any:
@@ -60,8 +68,8 @@ class DistributedProblem:
 
     # Derived quantities -------------------------------------------------------------------------
     def broadcast(self, xp: Backend, x) -> Any:
-        """The (N, d) batch with every worker at the same point x."""
-        return xp.stack([x] * self.N) if xp.exact else (x[None, :] * xp.asarray(np.ones((self.N, 1))))
+        """The (N, d) batch with every worker at the same point x (d,); (R, N, d) for R points (R, d)."""
+        return xp.stack([x] * self.N, axis=-2) if xp.exact else (x[..., None, :] * xp.asarray(np.ones((self.N, 1))))
 
     def grad(self, xp: Backend, x) -> Any:
         return xp.mean(self.worker_grads(xp, self.broadcast(xp, x)), axis=0)
@@ -92,6 +100,7 @@ class QuadraticProblem(DistributedProblem):
     """
 
     name = "quadratic"
+    run_axis = True
 
     def __init__(self, A, b, *, mu=None, L=None, name: str | None = None) -> None:
         A_obj, b_obj = _object_array("A", A), _object_array("b", b)
@@ -253,6 +262,8 @@ def padded_worker_data(features: Sequence[np.ndarray], targets: Sequence[np.ndar
 class _PaddedDataProblem(DistributedProblem):
     """Shared machinery: worker data padded to (N, n_max, d) with per-row weights 1/n_i (0 on padding)."""
 
+    run_axis = True
+
     def __init__(self, features: Sequence[np.ndarray], targets: Sequence[np.ndarray], lam: float,
                  name: str, target_name: str = "targets") -> None:
         self.F, self.t, self.w, self.sizes = padded_worker_data(features, targets, target_name)
@@ -271,7 +282,8 @@ class _PaddedDataProblem(DistributedProblem):
                          for Fi, wi in zip(self.F, self.w)])
 
     def sample_batch(self, rng: np.random.Generator, batch: int, replace: bool = True) -> np.ndarray:
-        """Row indices (N, batch) drawn uniformly from each worker's own rows.
+        """Row indices (N, batch) drawn uniformly from each worker's own rows; (R, N, batch) from the R
+        streams of a :class:`~reference_impl.backends.RunStreams` (each run's rows as in its own run).
 
         ``replace=True``: independent draws, with replacement. ``replace=False``: each worker draws
         ``batch`` distinct rows of its own (a uniformly random subset, returned sorted), vectorised over
@@ -325,6 +337,17 @@ class _PaddedDataProblem(DistributedProblem):
         return D.wts @ self._row_losses(_numpy(), Z, D.y[:, None]) + self.lam * (X * X).sum(axis=1) / 2
 
 
+def per_run(xp, fn, z):
+    """``fn(z)`` for an elementwise ``fn``, applied to each run's trailing (N, n) block separately when z
+    has a run axis on torch's CPU backend: torch's vectorised sigmoid rounds an element differently by
+    its position in the tensor (SIMD body or scalar tail, measured), and each run of a stack must get
+    exactly the values of its own run. numpy's kernels (and one run's (N, n) arrays) go straight to fn."""
+    if len(tuple(z.shape)) <= 2 or getattr(getattr(xp, "device", None), "type", None) != "cpu":
+        return fn(z)
+    blocks = z.reshape(-1, *z.shape[-2:])
+    return xp.stack([fn(b) for b in blocks]).reshape(z.shape)
+
+
 def distinct_rows(rng: np.random.Generator, sizes: np.ndarray, batch: int) -> np.ndarray:
     """For each worker i, ``batch`` distinct indices in ``[0, sizes[i])``, uniformly (sorted per row).
 
@@ -334,24 +357,29 @@ def distinct_rows(rng: np.random.Generator, sizes: np.ndarray, batch: int) -> np
     a chi-squared test over all subsets). Expected redraws per round: about ``batch^2 / (2 n_i)``; when
     ``batch`` exceeds a quarter of a worker's rows (where redrawing would take many rounds) the subset is
     the ``batch`` smallest of ``n_max`` uniform keys per worker (padding keys last), also uniform.
+    With a :class:`~reference_impl.backends.RunStreams` of R runs: (R, N, batch), each run's rows exactly
+    those of its own generator (a run without duplicates left draws nothing more).
     """
     sizes = np.asarray(sizes, dtype=np.int64)
     N = sizes.size
     if 4 * batch > int(sizes.min()):
         keys = rng.random((N, int(sizes.max())))
-        keys[np.arange(keys.shape[1])[None, :] >= sizes[:, None]] = 2.0      # padding rows never drawn
-        return np.sort(np.argpartition(keys, batch - 1, axis=1)[:, :batch], axis=1).astype(np.int64)
+        keys[..., np.arange(keys.shape[-1])[None, :] >= sizes[:, None]] = 2.0      # padding rows never drawn
+        return np.sort(np.argpartition(keys, batch - 1, axis=-1)[..., :batch], axis=-1).astype(np.int64)
     rows = (rng.random((N, batch)) * sizes[:, None]).astype(np.int64)
-    rows.sort(axis=1)
+    rows.sort(axis=-1)
     while True:
         dup = np.zeros(rows.shape, dtype=bool)
-        dup[:, 1:] = rows[:, 1:] == rows[:, :-1]
-        count = int(dup.sum())
-        if count == 0:
+        dup[..., 1:] = rows[..., 1:] == rows[..., :-1]
+        if not dup.any():
             return rows
-        who = np.nonzero(dup)[0]
-        rows[dup] = (rng.random(count) * sizes[who]).astype(np.int64)
-        rows.sort(axis=1)
+        who = np.nonzero(dup)[-2]                   # the worker of each duplicate, in row-major order
+        if rows.ndim == 2:
+            redraw = rng.random(int(dup.sum()))
+        else:                                       # R runs: each run redraws its own duplicates
+            redraw = rng.random_ragged(dup.reshape(dup.shape[0], -1).sum(axis=1))
+        rows[dup] = (redraw * sizes[who]).astype(np.int64)
+        rows.sort(axis=-1)
 
 
 class LeastSquaresProblem(_PaddedDataProblem):
@@ -369,21 +397,22 @@ class LeastSquaresProblem(_PaddedDataProblem):
 
     def worker_grads(self, xp, X):
         F, t, w = self._data(xp)
-        r = (F @ X[:, :, None])[..., 0] - t                    # (N, n)
-        return (F * (w * r)[..., None]).sum(axis=1) + self.lam * X
+        r = (F @ X[..., None])[..., 0] - t                     # (N, n) (or (R, N, n))
+        return (F * (w * r)[..., None]).sum(axis=-2) + self.lam * X
 
     def worker_losses(self, xp, X):
         F, t, w = self._data(xp)
-        r = (F @ X[:, :, None])[..., 0] - t
-        return (w * r * r).sum(axis=1) / 2 + self.lam * xp.sqnorm(X) / 2
+        r = (F @ X[..., None])[..., 0] - t
+        return (w * r * r).sum(axis=-1) / 2 + self.lam * xp.sqnorm(X) / 2
 
     def stochastic_worker_grads(self, xp, X, rows: np.ndarray):
-        """Unbiased gradient estimates from the sampled rows ``rows`` (N, b) of each worker."""
+        """Unbiased gradient estimates from the sampled rows ``rows`` (N, b) of each worker (X (N, d));
+        with a run axis X (R, N, d) and rows (R, N, b)."""
         F, t, _ = self._data(xp)
         idx = np.arange(self.N)[:, None]
         Fb, tb = F[idx, rows], t[idx, rows]                       # (N, b, d), (N, b)
-        r = (Fb @ X[:, :, None])[..., 0] - tb
-        return (r[:, None, :] @ Fb)[:, 0] / rows.shape[1] + self.lam * X     # batched mat-vecs, no temporary
+        r = (Fb @ X[..., None])[..., 0] - tb
+        return (r[..., None, :] @ Fb)[..., 0, :] / rows.shape[-1] + self.lam * X   # batched mat-vecs, no temporary
 
     @staticmethod
     def _row_losses(xp, z, t):
@@ -430,23 +459,24 @@ class LogisticProblem(_PaddedDataProblem):
 
     def worker_grads(self, xp, X):
         F, y, w = self._data(xp)
-        margins = y * (F @ X[:, :, None])[..., 0]
-        coef = -w * y * xp.sigmoid(-margins)
-        return (F * coef[..., None]).sum(axis=1) + self.lam * X
+        margins = y * (F @ X[..., None])[..., 0]
+        coef = -w * y * per_run(xp, xp.sigmoid, -margins)
+        return (F * coef[..., None]).sum(axis=-2) + self.lam * X
 
     def worker_losses(self, xp, X):
         F, y, w = self._data(xp)
-        margins = y * (F @ X[:, :, None])[..., 0]
-        return (w * xp.log1pexp(-margins)).sum(axis=1) + self.lam * xp.sqnorm(X) / 2
+        margins = y * (F @ X[..., None])[..., 0]
+        return (w * xp.log1pexp(-margins)).sum(axis=-1) + self.lam * xp.sqnorm(X) / 2
 
     def stochastic_worker_grads(self, xp, X, rows: np.ndarray):
-        """Unbiased gradient estimates from the sampled rows ``rows`` (N, b) of each worker."""
+        """Unbiased gradient estimates from the sampled rows ``rows`` (N, b) of each worker (X (N, d));
+        with a run axis X (R, N, d) and rows (R, N, b)."""
         F, y, _ = self._data(xp)
         idx = np.arange(self.N)[:, None]
         Fb, yb = F[idx, rows], y[idx, rows]                       # (N, b, d), (N, b)
-        margins = yb * (Fb @ X[:, :, None])[..., 0]
-        coef = -yb * xp.sigmoid(-margins)
-        return (coef[:, None, :] @ Fb)[:, 0] / rows.shape[1] + self.lam * X  # batched mat-vecs, no temporary
+        margins = yb * (Fb @ X[..., None])[..., 0]
+        coef = -yb * per_run(xp, xp.sigmoid, -margins)
+        return (coef[..., None, :] @ Fb)[..., 0, :] / rows.shape[-1] + self.lam * X  # batched mat-vecs, no temporary
 
     @staticmethod
     def _row_losses(xp, z, y):

@@ -28,8 +28,8 @@ from reference_impl.algorithms.base import Algorithm, StepInfo, require
 from reference_impl.algorithms.bidirectional import (UplinkState, aggregate, check_batch, check_batch_problem,
                                                      check_compressor, check_gamma, check_memory_init,
                                                      check_rate, compress_shifted, init_uplink,
-                                                     local_gradients, resolve_alpha, uplink, warn_gamma,
-                                                     warn_theory_gamma)
+                                                     local_gradients, resolve_alpha, run_total, stackable,
+                                                     uplink, warn_gamma, warn_theory_gamma)
 from reference_impl.validation import require_bool
 
 
@@ -77,14 +77,15 @@ def artemis(gamma, up, down, alpha_up=None, alpha_down=None, batch=None, *, down
         return ArtemisState(0, problem.x0(xp), init_uplink(xp, problem.N, problem.d, True, up_memory_init),
                             H, resolve_alpha(alpha_up, up, problem.d), a_down)
 
+    @stackable(up, down)
     def step(state, problem, xp, rng):
         G = local_gradients(problem, xp, problem.broadcast(xp, state.w), rng, batch)
         ul = uplink(xp, up, G, state.up, state.alpha_up, rng)
         g = aggregate(xp, ul.rows)
-        dl = compress_shifted(xp, down, g[None, :], state.H, state.alpha_down, rng)
-        w = state.w - xp.scalar(gamma) * dl.recon[0]
-        info = StepInfo(x=w, uplink_bits=ul.bits, downlink_bits=int(dl.bits[0]), uploads=ul.uploads,
-                        uplink=ul.values, downlink=dl.values[0], overflow=ul.overflow + dl.overflow)
+        dl = compress_shifted(xp, down, g[..., None, :], state.H, state.alpha_down, rng)   # one message
+        w = state.w - xp.scalar(gamma) * dl.recon[..., 0, :]
+        info = StepInfo(x=w, uplink_bits=ul.bits, downlink_bits=run_total(dl.bits), uploads=ul.uploads,
+                        uplink=ul.values, downlink=dl.values[..., 0, :], overflow=ul.overflow + dl.overflow)
         return ArtemisState(state.k + 1, w, ul.state, dl.shift, state.alpha_up, state.alpha_down), info
 
     return Algorithm("Artemis", init, step, dict(gamma=gamma, up=up, down=down, alpha_up=alpha_up,

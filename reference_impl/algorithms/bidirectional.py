@@ -30,8 +30,17 @@ from the few update rules below, each written once:
 
 Everything is vectorised over the worker axis ``(N, d)``; randomness only through the explicit
 ``numpy.random.Generator``; only backend (``xp``) operations, so the same code runs on numpy, exact
-rationals and torch. Subsets of workers are handled by gathering their rows (``X[idx]``), compressing
-them in one call, and scattering the results back.
+rationals and torch. Subsets of workers are handled by gathering their rows (``X[..., idx, :]``),
+compressing them in one call, and scattering the results back.
+
+The run axis (issue 10, :mod:`reference_impl.batched`): every rule here is also written for R runs
+stacked on a leading axis, worker arrays ``(R, N, d)``, server vectors ``(R, d)``, bits ``(R, N)``, with
+a :class:`~reference_impl.backends.RunStreams` as ``rng``: the worker axis is -2, the coordinates -1, and
+per-run totals (:func:`run_total`) are taken over the last axis. An algorithm whose step only uses these
+rules (and run-agnostic compressors) says so with :func:`stackable`; the batched runner then advances R
+runs of it as one computation. What depends on each run's data (partial participation: who takes part,
+hence how many messages are drawn) stays single-run: such steps are not marked, and the helpers refuse
+a run axis there instead of guessing.
 """
 from __future__ import annotations
 
@@ -41,11 +50,40 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from reference_impl.algorithms.base import full_precision_bits, require, warn_if
+from reference_impl.backends import RunStreams
 from reference_impl.validation import (is_real, require_choice, require_compressor, require_int_in_range,  # noqa: F401
                                        require_minibatch_problem, require_positive_finite, require_probability)
 from theory import mcm as T
 
 MEMORY_INITS = ("gradient", "zero")
+
+
+# -- the run axis ---------------------------------------------------------------------------------------
+def stackable(*compressors, when: bool = True):
+    """Decorator of a step written run-agnostically (only the rules of this module, worker axis -2, bits
+    summed with :func:`run_total`): it may advance R stacked runs at once (:mod:`reference_impl.batched`).
+
+    ``compressors``: the ones the step calls; all must declare ``run_axis = True`` (they draw per-run
+    shapes, ``rng.random(X.shape[-2:])``). ``when``: False for a configuration that is not
+    run-agnostic (e.g. partial participation). Sets ``step.run_axis``.
+    """
+    def mark(step):
+        step.run_axis = bool(when) and all(getattr(c, "run_axis", False) for c in compressors)
+        return step
+    return mark
+
+
+def run_total(values):
+    """Sum over the last axis (workers, or messages): an int for one run, an (R,) int64 array for R runs."""
+    total = np.asarray(values, dtype=np.int64).sum(axis=-1)
+    return int(total) if total.ndim == 0 else total
+
+
+def one_run_only(mask, what: str) -> np.ndarray:
+    """A per-worker mask that must belong to one run (ValueError for a run axis)."""
+    mask = np.asarray(mask, dtype=bool)
+    require(mask.ndim == 1, f"{what} differs between runs: it cannot advance stacked runs (run it per run)")
+    return mask
 
 
 # -- validation ---------------------------------------------------------------------------------------
@@ -140,6 +178,8 @@ def sample_participants(rng, n_workers: int, p):
     (everyone, and no random draw, so p = 1 replays full participation bit for bit)."""
     if p is None or p == 1:
         return None
+    require(not isinstance(rng, RunStreams), "partial participation draws per run: it cannot advance "
+                                             "stacked runs (run it per run)")
     while True:
         mask = rng.random(n_workers) < float(p)
         if mask.any():
@@ -148,30 +188,30 @@ def sample_participants(rng, n_workers: int, p):
 
 # -- row helpers (gather / scatter on any backend) -------------------------------------------------------
 def take_rows(X, idx: np.ndarray):
-    """Rows ``idx`` of an (M, d) backend array (a copy)."""
-    return X[idx]
+    """Rows ``idx`` of an (M, d) backend array (a copy); of each run's (M, d) block for (R, M, d)."""
+    return X[..., idx, :]
 
 
 def put_rows(xp, X, idx: np.ndarray, values):
-    """A copy of ``X`` with rows ``idx`` replaced by ``values``."""
+    """A copy of ``X`` with rows ``idx`` (of each run's block) replaced by ``values``."""
     out = xp.copy(X)
-    out[idx] = values
+    out[..., idx, :] = values
     return out
 
 
 def repeat_row(xp, x, n: int):
-    """The (n, d) batch whose rows all equal x (d,)."""
-    return xp.stack([x] * n) if xp.exact else x[None, :] * xp.asarray(np.ones((n, 1)))
+    """The (n, d) batch whose rows all equal x (d,); (R, n, d) for x (R, d)."""
+    return xp.stack([x] * n, axis=-2) if xp.exact else x[..., None, :] * xp.asarray(np.ones((n, 1)))
 
 
 # -- the one compression rule ------------------------------------------------------------------------------
 class Shifted(NamedTuple):
-    recon: Any        # (M, d) shift + C(v): what the receiver reconstructs
+    recon: Any        # (M, d) shift + C(v): what the receiver reconstructs     (all: (R, ...) with R runs)
     shift: Any        # (M, d) the updated shift (memory), or None when there is none
     error: Any        # (M, d) the new error-feedback term v - C(v), or None
     values: Any       # (M, d) the decoded messages C(v)
     bits: np.ndarray  # (M,) measured bits of each message
-    overflow: int
+    overflow: Any     # messages over the promised radius: int, or (R,) per run
 
 
 def compress_shifted(xp, compressor, target, shift, alpha, rng, error=None, error_scale=1) -> Shifted:
@@ -192,7 +232,7 @@ def compress_shifted(xp, compressor, target, shift, alpha, rng, error=None, erro
         new_shift = shift + (msg.values if alpha == 1 else xp.scalar(alpha) * msg.values)
     new_error = None if error is None else v - msg.values
     return Shifted(recon, new_shift, new_error, msg.values, np.asarray(msg.bits, dtype=np.int64),
-                   int(np.sum(msg.overflow)))
+                   run_total(msg.overflow))
 
 
 # -- uplink with memory ------------------------------------------------------------------------------------
@@ -212,10 +252,10 @@ def init_uplink(xp, n_workers: int, d: int, memory: bool = True, memory_init: st
 class Uplink(NamedTuple):
     rows: Any            # (N, d) the server's rebuilt h_i + C(g_i - h_i) (0 for non-participants)
     state: UplinkState
-    bits: np.ndarray     # (N,) measured bits (0 for non-participants)
+    bits: np.ndarray     # (N,) measured bits (0 for non-participants); (R, N) with R runs
     uploads: np.ndarray  # (N,) bool
     values: Any          # (N, d) the decoded messages (C(g_i - h_i), or g_i for a first upload)
-    overflow: int
+    overflow: Any        # int, or (R,) per run
 
 
 def uplink(xp, compressor, G, state: UplinkState, alpha, rng, participants=None) -> Uplink:
@@ -224,7 +264,7 @@ def uplink(xp, compressor, G, state: UplinkState, alpha, rng, participants=None)
     A worker whose memory is not initialised yet uploads ``g_i`` in full precision (``32 d`` bits) and
     both sides set ``h_i = g_i`` (the smart initialisation of the authors' code).
     """
-    N, d = G.shape
+    N, d = G.shape[-2:]
     part = np.ones(N, dtype=bool) if participants is None else np.asarray(participants, dtype=bool)
     shift = state.h if state.memory else None
     rate = alpha if state.memory else 0
@@ -235,6 +275,12 @@ def uplink(xp, compressor, G, state: UplinkState, alpha, rng, participants=None)
         h = sh.shift if state.memory else state.h
         return Uplink(sh.recon, UplinkState(h, state.ready, state.memory), sh.bits, part, sh.values,
                       sh.overflow)
+    if not comp.any():                   # nobody compresses: only first uploads (full precision), no draw
+        rows = xp.where(fresh[..., None], G, xp.zeros(tuple(G.shape)))
+        h = xp.where(fresh[..., None], G, state.h)
+        bits = np.where(fresh, full_precision_bits(d), 0).astype(np.int64)
+        return Uplink(rows, UplinkState(h, state.ready | fresh, state.memory), bits, part, rows, 0)
+    comp, fresh = one_run_only(comp, "the set of uploading workers"), one_run_only(fresh, "the first uploads")
     rows, values, h = xp.zeros((N, d)), xp.zeros((N, d)), state.h
     bits = np.zeros(N, dtype=np.int64)
     overflow = 0
@@ -259,9 +305,9 @@ def uplink(xp, compressor, G, state: UplinkState, alpha, rng, participants=None)
 def aggregate(xp, rows, participants=None, p=1):
     """The server's gradient estimate: the mean of the N rows, or ``(1/(pN)) sum_{i in S}`` rows."""
     if participants is None:
-        return xp.mean(rows, axis=0)
-    idx = np.flatnonzero(participants)
-    return xp.sum(take_rows(rows, idx), axis=0) / (xp.scalar(p) * rows.shape[0])
+        return xp.mean(rows, axis=-2)
+    idx = np.flatnonzero(one_run_only(participants, "the set of participants"))
+    return xp.sum(take_rows(rows, idx), axis=-2) / (xp.scalar(p) * rows.shape[-2])
 
 
 # -- MCM's downlink: model difference with memory ------------------------------------------------------------
@@ -274,8 +320,8 @@ class Downlink(NamedTuple):
     w_hat: Any           # (N, d) the workers' local models
     H: Any               # (M, d) the downlink memories
     values: Any          # (N, d) the decoded message each worker received (0 if none)
-    bits: int            # total downlink bits of the round
-    overflow: int
+    bits: Any            # total downlink bits of the round (int; (R,) with R runs)
+    overflow: Any
 
 
 def downlink_model(xp, compressor, w, H, w_hat, alpha, rng, channel: np.ndarray,
@@ -287,11 +333,12 @@ def downlink_model(xp, compressor, w, H, w_hat, alpha, rng, channel: np.ndarray,
     worker mask, None = all); the bits are the sum over those channels (each channel's message is one
     broadcast to its workers). Workers that receive nothing keep their local model.
     """
-    M = H.shape[0]
+    M = H.shape[-2]
     if receivers is None:
         active = np.arange(M)
     else:
-        active = np.unique(channel[np.asarray(receivers, dtype=bool)])
+        receivers = one_run_only(receivers, "the set of receivers")
+        active = np.unique(channel[receivers])
     full = active.size == M
     H_act = H if full else take_rows(H, active)
     sh = compress_shifted(xp, compressor, repeat_row(xp, w, active.size), H_act, alpha, rng)
@@ -300,14 +347,14 @@ def downlink_model(xp, compressor, w, H, w_hat, alpha, rng, channel: np.ndarray,
     slot = np.full(M, -1)
     slot[active] = np.arange(active.size)
     worker_slot = slot[channel]
-    got = worker_slot >= 0 if receivers is None else (worker_slot >= 0) & np.asarray(receivers, dtype=bool)
+    got = worker_slot >= 0 if receivers is None else (worker_slot >= 0) & receivers
     who = np.flatnonzero(got)
-    if who.size == w_hat.shape[0]:
+    if who.size == w_hat.shape[-2]:
         w_hat_new, values = take_rows(sh.recon, worker_slot), take_rows(sh.values, worker_slot)
     else:
         w_hat_new = put_rows(xp, w_hat, who, take_rows(sh.recon, worker_slot[who]))
         values = put_rows(xp, xp.zeros(tuple(w_hat.shape)), who, take_rows(sh.values, worker_slot[who]))
-    return Downlink(w_hat_new, H_new, values, int(sh.bits.sum()), sh.overflow)
+    return Downlink(w_hat_new, H_new, values, run_total(sh.bits), sh.overflow)
 
 
 class SingleMemoryDownlink(NamedTuple):
@@ -315,8 +362,8 @@ class SingleMemoryDownlink(NamedTuple):
     H_bar: Any           # (d,) the server's single averaged memory
     H_workers: Any       # (N, d) the workers' own memories
     values: Any          # (N, d)
-    bits: int
-    overflow: int
+    bits: Any            # int; (R,) with R runs
+    overflow: Any
 
 
 def downlink_single_memory(xp, compressor, w, H_bar, H_workers, w_hat, alpha, rng, receivers=None,
@@ -330,8 +377,8 @@ def downlink_single_memory(xp, compressor, w, H_bar, H_workers, w_hat, alpha, rn
     under full participation). ``reset``: before that, the server sends ``H_bar`` in full precision
     (``32 d`` bits per receiver, counted) and the receivers set ``H^i = H_bar``.
     """
-    N, d = H_workers.shape
-    idx = np.arange(N) if receivers is None else np.flatnonzero(receivers)
+    N, d = H_workers.shape[-2:]
+    idx = np.arange(N) if receivers is None else np.flatnonzero(one_run_only(receivers, "the set of receivers"))
     bits = 0
     if reset:
         H_workers = put_rows(xp, H_workers, idx, repeat_row(xp, H_bar, idx.size))
@@ -340,10 +387,10 @@ def downlink_single_memory(xp, compressor, w, H_bar, H_workers, w_hat, alpha, rn
     msg = compressor(xp, repeat_row(xp, w - H_bar, idx.size), rng)
     H_i = take_rows(H_workers, idx)
     w_hat = put_rows(xp, w_hat, idx, H_i + msg.values)
-    values = put_rows(xp, xp.zeros((N, d)), idx, msg.values)
+    values = put_rows(xp, xp.zeros(tuple(H_workers.shape)), idx, msg.values)
     if alpha != 0:
         step = msg.values if alpha == 1 else xp.scalar(alpha) * msg.values
         H_workers = put_rows(xp, H_workers, idx, H_i + step)
-        H_bar = H_bar + xp.sum(step, axis=0) / N
-    return SingleMemoryDownlink(w_hat, H_bar, H_workers, values, bits + int(np.sum(msg.bits)),
-                                int(np.sum(msg.overflow)))
+        H_bar = H_bar + xp.sum(step, axis=-2) / N
+    return SingleMemoryDownlink(w_hat, H_bar, H_workers, values, bits + run_total(msg.bits),
+                                run_total(msg.overflow))

@@ -26,7 +26,7 @@ from reference_impl.algorithms.base import Algorithm, StepInfo, full_precision_b
 from reference_impl.algorithms.bidirectional import (UplinkState, aggregate, check_batch, check_batch_problem,
                                                      check_compressor, check_gamma, check_memory_init,
                                                      check_rate, init_uplink, local_gradients,
-                                                     resolve_alpha, uplink, warn_gamma,
+                                                     resolve_alpha, stackable, uplink, warn_gamma,
                                                      warn_theory_gamma)
 
 
@@ -61,6 +61,7 @@ def diana(gamma, up, alpha_up=None, batch=None, *, up_memory_init="gradient") ->
         return DianaState(0, problem.x0(xp), init_uplink(xp, problem.N, problem.d, True, up_memory_init),
                           resolve_alpha(alpha_up, up, problem.d))
 
+    @stackable(up)
     def step(state, problem, xp, rng):
         G = local_gradients(problem, xp, problem.broadcast(xp, state.w), rng, batch)
         ul = uplink(xp, up, G, state.up, state.alpha_up, rng)

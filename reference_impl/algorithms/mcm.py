@@ -42,7 +42,7 @@ from reference_impl.algorithms.bidirectional import (UplinkState, aggregate, cha
                                                      check_memory_init, check_rate, downlink_model,
                                                      downlink_single_memory, init_uplink, local_gradients,
                                                      repeat_row, resolve_alpha, sample_participants,
-                                                     uplink, warn_gamma, warn_theory_gamma)
+                                                     stackable, uplink, warn_gamma, warn_theory_gamma)
 from reference_impl.validation import require_bool
 
 
@@ -99,6 +99,7 @@ def mcm_family(name, gamma, up, down, alpha_up=None, alpha_down=None, batch=None
                         init_uplink(xp, N, d, up_memory, up_memory_init),
                         resolve_alpha(alpha_up, up, d), a_down)
 
+    @stackable(up, down, when=participation == 1)      # who takes part is drawn per run: not stacked
     def step(state, problem, xp, rng):
         N = problem.N
         part = sample_participants(rng, N, participation)
@@ -107,20 +108,20 @@ def mcm_family(name, gamma, up, down, alpha_up=None, alpha_down=None, batch=None
         if state.k > 0:                      # send C_down(w_k - H) to this round's workers
             if single_memory:
                 reset = reset_every is not None and state.k % reset_every == 0
-                dl = downlink_single_memory(xp, down, state.w, H[0], H_workers, w_hat, state.alpha_down,
-                                            rng, part, reset)
-                w_hat, H, H_workers = dl.w_hat, dl.H_bar[None, :], dl.H_workers
+                dl = downlink_single_memory(xp, down, state.w, H[..., 0, :], H_workers, w_hat,
+                                            state.alpha_down, rng, part, reset)
+                w_hat, H, H_workers = dl.w_hat, dl.H_bar[..., None, :], dl.H_workers
             else:
                 dl = downlink_model(xp, down, state.w, H, w_hat, state.alpha_down, rng,
-                                    channel_map(N, H.shape[0]), part)
+                                    channel_map(N, H.shape[-2]), part)
                 w_hat, H = dl.w_hat, dl.H
             down_bits, overflow = dl.bits, dl.overflow
-            down_values = dl.values[0] if (H.shape[0] == 1 and not single_memory) else dl.values
+            down_values = dl.values[..., 0, :] if (H.shape[-2] == 1 and not single_memory) else dl.values
         G = local_gradients(problem, xp, w_hat, rng, batch)
         ul = uplink(xp, up, G, state.up, state.alpha_up, rng, part)
         g = aggregate(xp, ul.rows, part, participation)
         w = state.w - xp.scalar(gamma) * g
-        info = StepInfo(x=w, uplink_bits=ul.bits, downlink_bits=int(down_bits), uploads=ul.uploads,
+        info = StepInfo(x=w, uplink_bits=ul.bits, downlink_bits=down_bits, uploads=ul.uploads,
                         uplink=ul.values, downlink=down_values, overflow=ul.overflow + overflow)
         return MCMState(state.k + 1, w, w_hat, H, H_workers, ul.state, state.alpha_up, state.alpha_down), info
 

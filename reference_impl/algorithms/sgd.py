@@ -9,7 +9,8 @@ in full precision; the server averages and broadcasts the average in full precis
 Bits: ``32 d`` per worker up (float32) and ``32 d`` down (one broadcast); the arithmetic itself runs in
 the backend's precision. With ``batch=None`` this is gradient descent
 (:func:`~reference_impl.algorithms.gd.gradient_descent` with ``eta = gamma``), which the tests check
-bit for bit.
+bit for bit. The step is run-agnostic (:func:`~reference_impl.algorithms.bidirectional.stackable`):
+the batched runner advances R runs of it at once.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any, NamedTuple
 
 from reference_impl.algorithms.base import Algorithm
 from reference_impl.algorithms.bidirectional import (check_batch, check_batch_problem, check_gamma,
-                                                     local_gradients, warn_gamma)
+                                                     local_gradients, stackable, warn_gamma)
 from reference_impl.algorithms.gd import full_precision_info
 
 
@@ -42,9 +43,10 @@ def sgd(gamma, batch=None) -> Algorithm:
         warn_gamma(gamma, problem, "SGD")
         return SGDState(0, problem.x0(xp))
 
+    @stackable()
     def step(state, problem, xp, rng=None):
         G = local_gradients(problem, xp, problem.broadcast(xp, state.w), rng, batch)
-        g = xp.mean(G, axis=0)
+        g = xp.mean(G, axis=-2)
         w = state.w - xp.scalar(gamma) * g
         return SGDState(state.k + 1, w), full_precision_info(w, G, g, problem.N, problem.d)
 

@@ -22,6 +22,11 @@ The message (:meth:`QSGD.encode`), in the spirit of the paper's Elias coding (Se
 full-precision norm (the norm is charged 32 bits); :meth:`QSGD.decode` returns the values a receiver
 reconstructs from the bits, i.e. with the float32-rounded norm.
 
+Run axis: ``X`` may carry leading run axes, ``(R, N, d)`` with a
+:class:`~reference_impl.backends.RunStreams` as ``rng`` (R runs advanced together,
+:mod:`reference_impl.batched`): ``U`` is drawn with the per-run shape ``(N, d)`` from each run's stream,
+so run r's messages, values and bits are those of its own run (``run_axis = True``).
+
 Backends: the l2 norm is not rational in general. On the exact backend the norm is taken exactly when
 ``||x||^2`` is the square of a rational (e.g. ``x = (3/5, -4/5)``) and :class:`~reference_impl.backends.NotRational` is raised
 otherwise.
@@ -51,6 +56,7 @@ class QSGD(Compressor):
 
     kind = "unbiased"
     biased = False
+    run_axis = True
 
     def __init__(self, levels: int) -> None:
         self.levels = require_int_in_range("QSGD levels", levels, 1, MAX_LEVELS)
@@ -66,21 +72,22 @@ class QSGD(Compressor):
 
     # -- quantization ---------------------------------------------------------------------------
     def quantize(self, xp, X, rng: np.random.Generator):
-        """``(norms (N,), levels xi (N, d) >= 0)`` as backend arrays; draws ``U`` of shape (N, d)."""
-        N, d = check_batch(xp, X)
+        """``(norms (N,), levels xi (N, d) >= 0)`` as backend arrays; draws ``U`` of shape (N, d) (per run,
+        with leading run axes)."""
+        N, d = tuple(X.shape[-2:]) if len(X.shape) > 2 else check_batch(xp, X)    # (R, N, d): a run axis
         norms = row_norms(xp, X)
         safe = xp.where(norms > 0, norms, xp.scalar(1))
         U = xp.from_numpy_random(rng.random((N, d)))
-        xi = xp.floor(xp.scalar(self.levels) * xp.abs(X) / safe[:, None] + U)
+        xi = xp.floor(xp.scalar(self.levels) * xp.abs(X) / safe[..., None] + U)
         return norms, xi
 
     def __call__(self, xp, X, rng: np.random.Generator | None = None, **kwargs) -> Compressed:
         if rng is None:
             raise ValueError("QSGD is random: pass an explicit numpy Generator rng")
         norms, xi = self.quantize(xp, X, rng)
-        values = norms[:, None] * xp.sign(X) * xi / xp.scalar(self.levels)
+        values = norms[..., None] * xp.sign(X) * xi / xp.scalar(self.levels)
         bits = message_bits(_host_levels(xp, xi))
-        return Compressed(values=values, bits=bits, overflow=np.zeros(len(bits), dtype=bool))
+        return Compressed(values=values, bits=bits, overflow=np.zeros(bits.shape, dtype=bool))
 
     # -- the real encoder / decoder, one row at a time --------------------------------------------
     def encode(self, signed_levels, norm) -> str:
@@ -123,18 +130,19 @@ class QSGD(Compressor):
 
 
 def message_bits(levels: np.ndarray) -> np.ndarray:
-    """Bit length of each row's message for integer levels (N, d) (sign ignored), vectorised.
+    """Bit length of each row's message for integer levels (N, d) (sign ignored), vectorised; (R, N)
+    for levels (R, N, d).
 
     ``32 + gamma(m+1) + sum over nonzeros of (gamma(gap) + 1 + gamma(|level|))``.
     """
     levels = np.abs(np.asarray(levels, dtype=np.int64))
-    N, d = levels.shape
+    lead, d = levels.shape[:-1], levels.shape[-1]
     mask = levels != 0
-    pos = np.broadcast_to(np.arange(d), (N, d))
-    last = np.maximum.accumulate(np.where(mask, pos, -1), axis=1)       # last nonzero at or before j
-    prev = np.concatenate([np.full((N, 1), -1), last[:, :-1]], axis=1)  # last nonzero before j
+    pos = np.broadcast_to(np.arange(d), levels.shape)
+    last = np.maximum.accumulate(np.where(mask, pos, -1), axis=-1)             # last nonzero at or before j
+    prev = np.concatenate([np.full(lead + (1,), -1), last[..., :-1]], axis=-1)  # last nonzero before j
     per_entry = elias_gamma_length(np.where(mask, pos - prev, 1)) + 1 + elias_gamma_length(np.maximum(levels, 1))
-    return NORM_BITS + elias_gamma_length(mask.sum(axis=1) + 1) + np.where(mask, per_entry, 0).sum(axis=1)
+    return NORM_BITS + elias_gamma_length(mask.sum(axis=-1) + 1) + np.where(mask, per_entry, 0).sum(axis=-1)
 
 
 def row_norms(xp, X):
@@ -142,7 +150,8 @@ def row_norms(xp, X):
     sq = xp.sqnorm(X)
     if not xp.exact:
         return xp.sqrt(sq)
-    return xp.asarray([_exact_sqrt(v) for v in sq])
+    flat = np.asarray(sq, dtype=object).reshape(-1)
+    return xp.asarray(np.array([_exact_sqrt(v) for v in flat], dtype=object).reshape(np.shape(sq)))
 
 
 def _exact_sqrt(q: Fraction) -> Fraction:
