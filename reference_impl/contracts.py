@@ -45,7 +45,6 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-
 import sympy as sp
 
 from reference_impl.backends import EXACT, NUMPY
@@ -269,7 +268,8 @@ def _unbiased_by_enumeration(rows, d: int) -> CheckResult:
             scale = float(m["scale"][j]) or 1.0
             worst = max(worst, abs(float(bias)) / scale)
     tol = ("none: E[C(x)]_j == x_j as Fractions" if all(rs.exact for rs in rows) else
-           "exact vectors: equality; float64 vectors: |E[C(x)]_j - x_j| <= 2 (K + 3d + 8) 2^-53 (sum_o p_o |v_oj| + |x_j|)")
+           "exact vectors: equality; float64 vectors: |E[C(x)]_j - x_j| <= 2 (K + 3d + 8) 2^-53 "
+           "(sum_o p_o |v_oj| + |x_j|)")
     return CheckResult("unbiased", "passed" if ok else "failed",
                        {"max |E[C(x)]_j - x_j| / sum_o p_o |v_oj|": worst, "vectors": len(rows),
                         "exact vectors": sum(rs.exact for rs in rows)},
