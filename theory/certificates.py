@@ -24,6 +24,7 @@ class CertificateResult:
     tolerance: float    # the solver accuracy used to decide "tight" / "violated"
     parameters: dict    # the parameter values of this evaluation
     detail: str = ""
+    lower: float | None = None  # a lower bound on the worst case where known (the SDP's primal value)
 
     @property
     def ratio(self) -> float:

@@ -1,0 +1,400 @@
+"""Worst-case certificates (PEPit + Clarabel) for the contractions the theorems of 000, 001 and 004 rely on.
+
+Each certificate is a performance-estimation problem (PEP) formulated here with PEPit and solved as an
+SDP with Clarabel; the tight worst case is compared with the constant the paper prints, taken from
+``theory/<paper>.py`` (never retyped). Importing this module registers them (see
+:mod:`theory.certificates`).
+
+How compressors enter a PEP (a PEP is an SDP over Gram matrices, so only deterministic points exist):
+
+* **contractive** (001, Assumption 4): a deterministic compressor is a point ``c`` with
+  ``||c - x||^2 <= (1 - delta) ||x||^2``. For the FCC residual the worst case over random compressors
+  is the same number: the tower rule gives ``E||e_{r+1}||^2 <= (1 - delta) E||e_r||^2`` for any random
+  compressor, and deterministic compressors are in the class.
+* **unbiased** (004, Assumption 1): the uplink compressor enters quantities that are quadratic in its
+  output, so only its mean and second moment matter: ``E||a - gamma C(g)||^2 = ||a - gamma g||^2 +
+  gamma^2 E||C(g) - g||^2``, and the worst compressor has ``E||C(g) - g||^2 = omega ||g||^2`` (divided by
+  ``N`` for the average of ``N`` independent compressors on homogeneous workers). The downlink
+  compressor's output is where the gradient is evaluated, so it is modelled by its outcomes: ``m``
+  equally likely points ``Omega + u_j`` with ``sum_j u_j = 0`` and ``(1/m) sum_j ||u_j||^2 <= omega
+  ||Omega||^2`` (a distribution on one input extends to a compressor in U_omega by rotating and scaling
+  it to other inputs). That is a restriction, so these PEPs give **lower bounds** on the worst case
+  over U_omega; where an upper bound is also known (a closed form) the docstring says so. ``m = 2, 3, 4``
+  give the same value at the defaults (tests/test_pep_certificates.py).
+
+Numbers: :func:`solve_pep` returns the dual objective (PEPit's reconstructed certificate, an upper
+bound of the SDP) and the primal objective (the value of the Gram matrix found, a lower bound) of a
+Clarabel solve at its default tolerances (1e-8). The verdict tolerance ``TOLERANCE = 1e-6`` is the one
+of the existing Lemma 7.2 check; it is justified by measurement (tests/test_pep_certificates.py): at the
+defaults the dual-primal gap is below 1e-7 relative, the value agrees with a solve at tightened
+tolerances (1e-10) to below 1e-7 where that solve converges (FCC, MCM), and with the closed form to
+below 1e-7 where one exists (FCC, IADE, Theorem 5). So 1e-6 is at least ten times the solver's error and
+a verdict is never decided by rounding. The K-step IADE PEP is badly conditioned (its worst case is
+rank one): Clarabel cannot reach 1e-10 there, and for K >= 6 not even its defaults; a solve that
+Clarabel reports as inaccurate raises :class:`~theory.registry.Undecidable` instead of giving a verdict.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import warnings
+
+import theory.iade as IADE
+import theory.mcm as MCM
+import theory.neolithic as NEO
+from theory.certificates import Certificate, CertificateResult, register_certificate
+from theory.registry import BadParameter, Undecidable
+
+#: Relative/absolute decision tolerance of every verdict (see the module docstring).
+TOLERANCE = 1e-6
+#: Tightened Clarabel tolerances (``precise=True``), for the two-accuracy comparison; reported values use
+#: Clarabel's defaults (1e-8).
+PRECISE = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
+
+# 000, proof sketch of Theorem 3.1 (and Appendix 7.1): ||v_k - grad f(x_k)|| <= s c'^{k+1}, the error of
+# IADE's gradient estimate (two quantizations of error s c'^{k+1}/2 each). Transcribed once here.
+IADE_GRADIENT_ERROR = IADE.s * IADE.c_prime ** (IADE.k + 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class PepValue:
+    """The two objectives of one PEP solve: ``upper`` (dual, the certificate) and ``lower`` (primal)."""
+
+    upper: float
+    lower: float
+
+
+def solve_pep(problem, precise: bool = False) -> PepValue:
+    """Solve a PEPit problem with Clarabel; raise :class:`Undecidable` when the solver is unsure."""
+    options = dict(solver="CLARABEL", **(PRECISE if precise else {}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        upper = float(problem.solve(verbose=0, **options))
+    doubts = [str(w.message) for w in caught if "inaccurate" in str(w.message).lower()]
+    if doubts:
+        raise Undecidable(f"Clarabel reports an inaccurate solution ({doubts[0]}); no verdict")
+    return PepValue(upper=upper, lower=float(problem.objective.eval()))
+
+
+def _need(ok: bool, name: str, value, allowed: str) -> None:
+    if not ok:
+        raise BadParameter(f"parameter {name}={value} is outside its allowed range {allowed}")
+
+
+def _result(pep: PepValue, printed: float, parameters: dict, detail: str) -> CertificateResult:
+    return CertificateResult(worst=pep.upper, printed=float(printed), tolerance=TOLERANCE,
+                             parameters=dict(parameters), detail=detail, lower=pep.lower)
+
+
+# =============================================================================================
+# 001, Lemma 1: FCC's residual after R rounds of a delta-contractive compressor
+# =============================================================================================
+@functools.lru_cache(maxsize=64)
+def fcc_residual_pep(delta: float, R: int, precise: bool = False) -> PepValue:
+    """Worst ``||v* - v^(R)||^2 / ||v*||^2`` of FCC (001, Algorithm 1) over delta-contractive compressors.
+
+    Residual ``e_0 = v*``, ``e_{r+1} = e_r - c_r`` with ``c_r = C(e_r)`` any point with
+    ``||c_r - e_r||^2 <= (1 - delta) ||e_r||^2``; initial condition ``||v*||^2 <= 1``.
+    """
+    from PEPit import PEP, Point
+
+    problem = PEP()
+    residual = problem.set_initial_point()
+    problem.set_initial_condition(residual ** 2 <= 1)
+    for _ in range(R):
+        message = Point()
+        problem.add_constraint((message - residual) ** 2 <= (1 - delta) * residual ** 2)
+        residual = residual - message
+    problem.set_performance_metric(residual ** 2)
+    return solve_pep(problem, precise)
+
+
+def fcc_certificate(delta: float = 1 / 3, R: int = 4) -> CertificateResult:
+    """FCC residual vs Lemma 1's ``(1 - delta)^R`` (``theory.neolithic.fcc_residual``)."""
+    _need(0 < delta <= 1, "delta", delta, "(0, 1]")
+    _need(isinstance(R, int) and 1 <= R <= 50, "R", R, "[1, 50] (integer)")
+    printed = NEO.numeric("fcc_residual", delta=delta, R=R)
+    return _result(fcc_residual_pep(float(delta), R), printed, dict(delta=delta, R=R),
+                   "worst E||v* - v^(R)||^2/||v*||^2; equality (tight) contradicts the printed strict '<'")
+
+
+# =============================================================================================
+# 000, Theorem 3.1: K steps of gradient descent with a gradient error ||e_k|| <= s c'^{k+1}
+# =============================================================================================
+@functools.lru_cache(maxsize=64)
+def iade_inexact_gd_pep(L: float, mu: float, eta: float, c_prime: float, s: float, D: float, K: int,
+                        precise: bool = False) -> PepValue:
+    """Worst ``||x_K - x*||^2`` of ``x_{k+1} = x_k - eta (grad f(x_k) + e_k)``, ``||e_k|| <= s c'^{k+1}``.
+
+    Class: L-smooth mu-strongly convex f; initial condition ``||x_0 - x*||^2 <= D^2``; the errors ``e_k``
+    are free points with ``||e_k||^2 <= (s c'^{k+1})^2`` (IADE's ``v_k - grad f(x_k)``, 000 Appendix 7.1).
+    """
+    from PEPit import PEP, Point
+    from PEPit.functions import SmoothStronglyConvexFunction
+
+    problem = PEP()
+    f = problem.declare_function(SmoothStronglyConvexFunction, L=L, mu=mu)
+    x_star = f.stationary_point()
+    x = problem.set_initial_point()
+    problem.set_initial_condition((x - x_star) ** 2 <= D ** 2)
+    for k in range(K):
+        error = Point()
+        radius = float(IADE_GRADIENT_ERROR.subs({IADE.s: s, IADE.c_prime: c_prime, IADE.k: k}))
+        problem.add_constraint(error ** 2 <= radius ** 2)
+        x = x - eta * (f.gradient(x) + error)
+    problem.set_performance_metric((x - x_star) ** 2)
+    return solve_pep(problem, precise)
+
+
+IADE_DEFAULTS = dict(L=0.5, mu=0.1, eta=2.0, c_prime=0.9, s=1.0, D=5.0, K=4)
+
+
+def _iade_check(L, mu, eta, c_prime, s, D, K) -> float:
+    _need(L > 0, "L", L, "(0, oo)")
+    _need(0 < mu < L, "mu", mu, f"(0, L) = (0, {L}) (PEPit needs mu < L)")
+    _need(0 < eta < 2 / (L + mu), "eta", eta, f"(0, 2/(L+mu)) = (0, {2 / (L + mu):.6g}) (Algorithm 1)")
+    c = IADE.numeric("c_eta", eta=eta, mu=mu)
+    _need(c < c_prime < 1, "c_prime", c_prime, f"(c, 1) = ({c:.6g}, 1) with c = 1 - eta mu")
+    _need(s > 0, "s", s, "(0, oo)")
+    _need(D >= 0, "D", D, "[0, oo)")
+    _need(isinstance(K, int) and 1 <= K <= 30, "K", K, "[1, 30] (integer)")
+    return c
+
+
+def iade_theorem31_certificate(bound: str = "printed", **params) -> CertificateResult:
+    """Worst ``||x_K - x*||^2`` vs the square of Theorem 3.1's bound, ``printed`` (xi_s) or ``corrected``
+    (xi_{eta s}) (``theory.iade.theorem31_bound_printed`` / ``_corrected``, x0 = ||x_0 - x*|| = D)."""
+    _need(bound in ("printed", "corrected"), "bound", bound, "{printed, corrected}")
+    p = {**IADE_DEFAULTS, **params}
+    c = _iade_check(**p)
+    value = IADE.numeric(f"theorem31_bound_{bound}", c=c, c_prime=p["c_prime"], s=p["s"], x0=p["D"],
+                         k=p["K"], eta=p["eta"])
+    pep = iade_inexact_gd_pep(*(float(p[n]) for n in ("L", "mu", "eta", "c_prime", "s", "D")), p["K"])
+    return _result(pep, value ** 2, p, f"worst ||x_K - x*||^2 vs ({bound} bound)^2")
+
+
+# =============================================================================================
+# 004, Theorem 5: the downlink memory recursion of MCM (noiseless, sigma = 0)
+# =============================================================================================
+def _mcm_values(**values) -> dict:
+    return {name: v for name, v in values.items() if v is not None}
+
+
+@functools.lru_cache(maxsize=64)
+def mcm_memory_pep(L: float, omega_down: float, omega_up_over_N: float, alpha: float, gamma: float,
+                   coefficient: float, outcomes: int = 2, precise: bool = False) -> PepValue:
+    """Worst ``E[Upsilon_k] - coefficient E||grad F(w_hat_{k-1})||^2`` given ``Upsilon_{k-1} <= 1``.
+
+    One MCM step (004, eq. (3)) from ``(w_{k-1}, H_{k-2})``, ``Omega = w_{k-1} - H_{k-2}``: the downlink
+    outcome ``C(Omega) = Omega + u_j`` (``outcomes`` equally likely points, see the module docstring),
+    ``w_hat = H_{k-2} + C(Omega)``, ``H_{k-1} = H_{k-2} + alpha C(Omega)``, ``w_k = w_{k-1} - gamma
+    C_up(grad F(w_hat))``, ``Upsilon_k = ||w_k - H_{k-1}||^2`` (uplink by its moments). Class: L-smooth
+    convex F (004, Assumptions 3-4).
+    """
+    from PEPit import PEP, Point
+    from PEPit.functions import SmoothConvexFunction
+
+    problem = PEP()
+    F = problem.declare_function(SmoothConvexFunction, L=L)
+    w = problem.set_initial_point()
+    H = Point()
+    omega_vec = w - H
+    problem.set_initial_condition(omega_vec ** 2 <= 1)
+    shifts = _centred_outcomes(problem, omega_vec, omega_down, outcomes)
+    metric = 0
+    for u in shifts:
+        compressed = omega_vec + u
+        g = F.gradient(H + compressed)
+        upsilon = (omega_vec - alpha * compressed - gamma * g) ** 2 + gamma ** 2 * omega_up_over_N * g ** 2
+        metric = metric + (upsilon - coefficient * g ** 2) / outcomes
+    problem.set_performance_metric(metric)
+    return solve_pep(problem, precise)
+
+
+def _centred_outcomes(problem, omega_vec, omega_down: float, outcomes: int) -> list:
+    """``outcomes`` points ``u_j`` with ``sum u_j = 0`` and ``mean ||u_j||^2 <= omega_down ||Omega||^2``."""
+    from PEPit import Point
+
+    free = [Point() for _ in range(outcomes - 1)]
+    last = -1 * free[0]
+    for u in free[1:]:
+        last = last - u
+    shifts = free + [last]
+    second_moment = shifts[0] ** 2
+    for u in shifts[1:]:
+        second_moment = second_moment + u ** 2
+    problem.add_constraint(second_moment <= outcomes * omega_down * omega_vec ** 2)
+    return shifts
+
+
+THEOREM5_DEFAULTS = dict(L=1.0, omega_down=1.0, omega_up=1.0, N=1)
+
+
+def mcm_theorem5_certificate(reading: str = "inverse", outcomes: int = 2, **params) -> CertificateResult:
+    """Theorem 5 of 004 at sigma = 0 vs its printed contraction ``1 - alpha_down/2``.
+
+    ``reading="inverse"``: the hypothesis ``alpha_down <= (4 omega_down)^{-1}`` (``theorem5_alpha_bound``),
+    at its largest value; ``reading="literal"``: ``alpha_down <= 4 omega_down - 1`` as printed, at
+    ``alpha_down = 1`` (allowed when omega_down >= 1/2). ``gamma = (8 omega_down L)^{-1}``
+    (``theorem5_gamma_bound``) unless given. Upper bound (any gradient field, any distribution):
+    ``memory_contraction_exact * K2/(K2 - 1)``, ``K2 = 2/alpha + omega_up/N``, pointwise maximisation
+    over the gradient; the PEP equals it when smoothness does not bind.
+    """
+    p = {**THEOREM5_DEFAULTS, **params}
+    L, wd, wu, N = float(p["L"]), float(p["omega_down"]), float(p["omega_up"]), p["N"]
+    _need(L > 0, "L", L, "(0, oo)")
+    _need(wd > 0, "omega_down", wd, "(0, oo) (Assumption 1: omega in R*)")
+    _need(wu >= 0, "omega_up", wu, "[0, oo)")
+    _need(isinstance(N, int) and N >= 1, "N", N, "[1, oo) (integer)")
+    _need(isinstance(outcomes, int) and 2 <= outcomes <= 6, "outcomes", outcomes, "[2, 6] (integer)")
+    values = dict(L=L, omega_down=wd, omega_up=wu, N=N)
+    if reading == "inverse":
+        alpha_max = float(MCM.substitute(MCM.theorem5_alpha_bound, values))
+        default_alpha = min(1.0, alpha_max)
+    elif reading == "literal":
+        alpha_max = float(MCM.substitute(MCM.theorem5_alpha_bound_literal, values))
+        default_alpha = 1.0
+    else:
+        raise BadParameter(f"parameter reading={reading!r} is outside its allowed range {{inverse, literal}}")
+    alpha = float(p.get("alpha", default_alpha))
+    _need(0 < alpha <= min(1.0, alpha_max), "alpha", alpha, f"(0, min(1, {alpha_max:.6g})] ({reading} reading)")
+    gamma_max = float(MCM.substitute(MCM.theorem5_gamma_bound, values))
+    gamma = float(p.get("gamma", gamma_max))
+    _need(0 < gamma <= gamma_max, "gamma", gamma, f"(0, (8 omega_down L)^-1] = (0, {gamma_max:.6g}]")
+    full = {**values, "alpha_down": alpha, "gamma": gamma}
+    coefficient = float(MCM.substitute(MCM.theorem5_gradient_coefficient, full))
+    printed = float(MCM.substitute(MCM.theorem5_contraction, full))
+    pep = mcm_memory_pep(L, wd, wu / N, alpha, gamma, coefficient, outcomes)
+    return _result(pep, printed, {**full, "outcomes": outcomes, "reading": reading},
+                   "worst E[Upsilon_k] - 2 gamma^2 (1/alpha + omega_up/N) E||grad F(w_hat)||^2 over "
+                   "Upsilon_{k-1} <= 1 (a lower bound over U_omega; closed-form upper bound in the docstring)")
+
+
+# =============================================================================================
+# 004, Theorems 6 and 7: one step of MCM on the Lyapunov function V_k (noiseless, sigma = 0)
+# =============================================================================================
+@functools.lru_cache(maxsize=64)
+def mcm_lyapunov_pep(L: float, mu: float, omega_down: float, omega_up_over_N: float, gamma: float,
+                     alpha: float, weight: float, gap_at_hat: bool, outcomes: int = 2,
+                     precise: bool = False) -> PepValue:
+    """Worst ``V_k + gamma E[F(p) - F*]`` given ``V_{k-1} <= 1``, ``V = ||w - w*||^2 + weight Upsilon``.
+
+    The step is :func:`mcm_memory_pep`'s; ``p = w_hat_{k-1}`` (Theorem 7) or ``w_{k-1}`` (Theorem 6).
+    Class: L-smooth mu-strongly convex F (mu = 0: convex), minimiser ``w*``.
+    """
+    from PEPit import PEP, Point
+    from PEPit.functions import SmoothConvexFunction, SmoothStronglyConvexFunction
+
+    problem = PEP()
+    if mu > 0:
+        F = problem.declare_function(SmoothStronglyConvexFunction, L=L, mu=mu)
+    else:
+        F = problem.declare_function(SmoothConvexFunction, L=L)
+    w_star = F.stationary_point()
+    F_star = F(w_star)
+    w = problem.set_initial_point()
+    H = Point()
+    omega_vec = w - H
+    problem.set_initial_condition((w - w_star) ** 2 + weight * omega_vec ** 2 <= 1)
+    shifts = _centred_outcomes(problem, omega_vec, omega_down, outcomes)
+    metric = 0 if gap_at_hat else gamma * (F(w) - F_star)
+    for u in shifts:
+        compressed = omega_vec + u
+        w_hat = H + compressed
+        g = F.gradient(w_hat)
+        w_next = w - gamma * g
+        H_next = H + alpha * compressed
+        noise = gamma ** 2 * omega_up_over_N * g ** 2        # uplink variance, in both terms of V_k
+        V_next = (w_next - w_star) ** 2 + noise + weight * ((w_next - H_next) ** 2 + noise)
+        metric = metric + (V_next + (gamma * (F(w_hat) - F_star) if gap_at_hat else 0)) / outcomes
+    problem.set_performance_metric(metric)
+    return solve_pep(problem, precise)
+
+
+LYAPUNOV_DEFAULTS = dict(L=1.0, omega_down=1.0, omega_up=1.0, N=1)
+
+
+def mcm_lyapunov_certificate(theorem: int = 7, outcomes: int = 2, **params) -> CertificateResult:
+    """One MCM step on ``V_k`` (004) vs the printed factor: ``1 - gamma mu`` (Theorem 7,
+    ``theorem7_contraction``; default mu = 0.1) or ``1`` (Theorem 6, mu = 0: ``gamma E[F(w_{k-1}) - F*] <=
+    V_{k-1} - V_k``). Defaults: ``gamma = gamma_max``, ``alpha_down = (8 omega_down)^{-1}``
+    (``alpha_down_theorem6``, with which the weight 32 gamma L omega_down^2 is derived)."""
+    _need(theorem in (6, 7), "theorem", theorem, "{6, 7}")
+    p = {**LYAPUNOV_DEFAULTS, "mu": 0.1 if theorem == 7 else 0.0, **params}
+    L, mu, wd, wu, N = float(p["L"]), float(p["mu"]), float(p["omega_down"]), float(p["omega_up"]), p["N"]
+    _need(L > 0, "L", L, "(0, oo)")
+    if theorem == 7:
+        _need(0 < mu < L, "mu", mu, f"(0, L) = (0, {L}) (Theorem 7: mu > 0; PEPit needs mu < L)")
+    else:
+        _need(mu == 0, "mu", mu, "{0} (Theorem 6 is the convex case)")
+    _need(wd > 0, "omega_down", wd, "(0, oo)")
+    _need(wu >= 0, "omega_up", wu, "[0, oo)")
+    _need(isinstance(N, int) and N >= 1, "N", N, "[1, oo) (integer)")
+    _need(isinstance(outcomes, int) and 2 <= outcomes <= 6, "outcomes", outcomes, "[2, 6] (integer)")
+    values = dict(L=L, omega_down=wd, omega_up=wu, N=N)
+    gamma_max = float(MCM.substitute(MCM.gamma_max, values))
+    gamma = float(p.get("gamma", gamma_max))
+    _need(0 < gamma <= gamma_max, "gamma", gamma, f"(0, gamma_max] = (0, {gamma_max:.6g}]")
+    alpha = float(p.get("alpha", MCM.substitute(MCM.alpha_down_theorem6, values)))
+    _need(0 < alpha <= 1, "alpha", alpha, "(0, 1]")
+    full = {**values, "mu": mu, "gamma": gamma, "alpha_down": alpha}
+    weight = float(MCM.substitute(MCM.lyapunov_weight, full))
+    printed = float(MCM.substitute(MCM.theorem7_contraction, full)) if theorem == 7 else 1.0
+    pep = mcm_lyapunov_pep(L, mu, wd, wu / N, gamma, alpha, weight, theorem == 7, outcomes)
+    where = "F(w_hat_{k-1})" if theorem == 7 else "F(w_{k-1})"
+    return _result(pep, printed, {**full, "outcomes": outcomes, "weight": weight},
+                   f"worst V_k + gamma E[{where} - F*] over V_{{k-1}} <= 1 (a lower bound over U_omega)")
+
+
+# =============================================================================================
+# registration
+# =============================================================================================
+register_certificate(Certificate(
+    claim_id="neolithic.lemma-1", title="FCC residual after R rounds, delta-contractive compressor",
+    description="PEP over residuals e_0 = v*, e_{r+1} = e_r - c_r, each message c_r a point with "
+                "||c_r - e_r||^2 <= (1-delta)||e_r||^2 (Assumption 4); initial ||v*||^2 <= 1; metric "
+                "||e_R||^2 (random compressors: same worst case by the tower rule). Defaults delta = 1/3 "
+                "(rand-1 on R^3), R = 4. Printed: (1-delta)^R. Cross-check: the scaling compressor "
+                "(1 - sqrt(1-delta)) x attains it.",
+    compute=fcc_certificate))
+
+for _bound, _what in (("printed", "as printed (xi_s)"), ("corrected", "corrected (xi_{eta s})")):
+    register_certificate(Certificate(
+        claim_id="iade.theorem-3.1", title=f"K steps of inexact gradient descent vs the bound {_what}",
+        description="PEP over L-smooth mu-strongly convex f: x_{k+1} = x_k - eta (grad f(x_k) + e_k) with "
+                    "||e_k|| <= s c'^{k+1} (IADE's gradient error), ||x_0 - x*|| <= D; metric ||x_K - x*||^2 "
+                    f"against the square of Theorem 3.1's bound {_what}. Defaults L = 1/2, mu = 1/10, eta = 2, "
+                    "c' = 0.9, s = 1, D = 5, K = 4. Closed form of the worst case: (c^K D + eta sum_j "
+                    "c^(K-1-j) s c'^(j+1))^2, attained by mu x^2/2 with aligned errors.",
+        compute=functools.partial(iade_theorem31_certificate, _bound)))
+
+register_certificate(Certificate(
+    claim_id="mcm.theorem-5", title="Memory recursion, alpha_down = (4 omega_down)^-1",
+    description="PEP over L-smooth convex F for one MCM step (eq. (3)), sigma = 0, N = 1: downlink compressor "
+                "as two equally likely outcomes Omega +- u with ||u||^2 <= omega_down ||Omega||^2, uplink by its "
+                "moments; initial Upsilon_{k-1} <= 1; metric E[Upsilon_k] - 2 gamma^2 (1/alpha + omega_up/N) "
+                "E||grad F(w_hat)||^2 against 1 - alpha/2. Defaults L = omega_down = omega_up = 1, "
+                "alpha = 1/4, gamma = 1/8.",
+    compute=functools.partial(mcm_theorem5_certificate, "inverse")))
+
+register_certificate(Certificate(
+    claim_id="mcm.theorem-5", title="Memory recursion, literal hypothesis alpha_down <= 4 omega_down - 1",
+    description="The same PEP at alpha_down = 1, which the printed hypothesis alpha_down <= 4 omega_down - 1 "
+                "allows for omega_down = 1 (gamma = 1/8): the worst case exceeds 1 - alpha/2 = 1/2.",
+    compute=functools.partial(mcm_theorem5_certificate, "literal")))
+
+register_certificate(Certificate(
+    claim_id="mcm.theorem-7", title="One MCM step on V_k, strongly convex, gamma = gamma_max",
+    description="PEP over L-smooth mu-strongly convex F for one MCM step, sigma = 0, N = 1, downlink as two "
+                "outcomes, uplink by its moments; initial V_{k-1} = ||w - w*||^2 + 32 gamma L omega_down^2 "
+                "Upsilon <= 1; metric V_k + gamma E[F(w_hat_{k-1}) - F*] against 1 - gamma mu. Defaults L = 1, "
+                "mu = 1/10, omega_down = omega_up = 1, gamma = gamma_max, alpha_down = 1/(8 omega_down).",
+    compute=functools.partial(mcm_lyapunov_certificate, 7)))
+
+register_certificate(Certificate(
+    claim_id="mcm.theorem-6", title="One MCM step on V_k, convex, gamma = gamma_max",
+    description="The Theorem 7 PEP with mu = 0 (L-smooth convex F) and the gap at w_{k-1}: metric "
+                "V_k + gamma E[F(w_{k-1}) - F*] against 1 (Theorem 6: gamma E[F(w_{k-1}) - F*] <= V_{k-1} - V_k). "
+                "Attained (tight) by an F flat along w - w* with Omega = 0.",
+    compute=functools.partial(mcm_lyapunov_certificate, 6)))
