@@ -153,7 +153,9 @@ def test_cli_exit_codes(capsys):
     assert main(["compressor", "topk", "--d", "5"]) == 0
     assert "all checks passed" in capsys.readouterr().out
     assert main(["compressor", "qsgd", "--param", "levels=3", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["passed"] is True
+    report = json.loads(capsys.readouterr().out)
+    assert report["passed"] is True
+    assert {c["name"]: c["method"] for c in report["checks"]}["constant"].startswith("enumeration (exact rationals")
     for argv, word in ([["compressor", "topk", "--d", "0"], "--d"], [["compressor", "randk", "--param", "k=9"], "k"],
                        [["compressor", "no_such_module_xyz:C"], "import"], [["compressor", "topk", "--param", "k"], "--param"],
                        [["compressor", "nonsense"], "COMPRESSOR"], [["compressor", "qsgd", "--draws", "5"], "--draws"]):
