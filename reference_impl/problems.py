@@ -276,6 +276,18 @@ class _PaddedDataProblem(DistributedProblem):
             self._cache[xp.name] = (xp.asarray(self.F), xp.asarray(self.t), xp.asarray(self.w))
         return self._cache[xp.name]
 
+    def _gather(self, xp, rows: np.ndarray):
+        """The sampled rows ``rows`` (N, b) (or (R, N, b)) of every worker's features and targets, gathered
+        through one flat index into the padded (N n_max, d) data (one fancy index on one axis: faster than
+        indexing two axes, the same values)."""
+        F, t, _ = self._data(xp)
+        key = ("flat", xp.name)
+        if key not in self._cache:
+            self._cache[key] = (F.reshape(-1, self.d), t.reshape(-1))
+        F2, t2 = self._cache[key]
+        flat = np.arange(self.N)[:, None] * F.shape[1] + rows
+        return F2[flat], t2[flat]
+
     def _gram_top_eigs(self) -> np.ndarray:
         """Largest eigenvalue of each worker's ``F_i^T F_i / n_i``."""
         return np.array([np.linalg.eigvalsh(Fi.T @ Fi * wi[0])[-1]
@@ -408,9 +420,7 @@ class LeastSquaresProblem(_PaddedDataProblem):
     def stochastic_worker_grads(self, xp, X, rows: np.ndarray):
         """Unbiased gradient estimates from the sampled rows ``rows`` (N, b) of each worker (X (N, d));
         with a run axis X (R, N, d) and rows (R, N, b)."""
-        F, t, _ = self._data(xp)
-        idx = np.arange(self.N)[:, None]
-        Fb, tb = F[idx, rows], t[idx, rows]                       # (N, b, d), (N, b)
+        Fb, tb = self._gather(xp, rows)                           # (N, b, d), (N, b)
         r = (Fb @ X[..., None])[..., 0] - tb
         return (r[..., None, :] @ Fb)[..., 0, :] / rows.shape[-1] + self.lam * X   # batched mat-vecs, no temporary
 
@@ -471,9 +481,7 @@ class LogisticProblem(_PaddedDataProblem):
     def stochastic_worker_grads(self, xp, X, rows: np.ndarray):
         """Unbiased gradient estimates from the sampled rows ``rows`` (N, b) of each worker (X (N, d));
         with a run axis X (R, N, d) and rows (R, N, b)."""
-        F, y, _ = self._data(xp)
-        idx = np.arange(self.N)[:, None]
-        Fb, yb = F[idx, rows], y[idx, rows]                       # (N, b, d), (N, b)
+        Fb, yb = self._gather(xp, rows)                           # (N, b, d), (N, b)
         margins = yb * (Fb @ X[..., None])[..., 0]
         coef = -yb * per_run(xp, xp.sigmoid, -margins)
         return (coef[..., None, :] @ Fb)[..., 0, :] / rows.shape[-1] + self.lam * X  # batched mat-vecs, no temporary

@@ -133,16 +133,21 @@ def message_bits(levels: np.ndarray) -> np.ndarray:
     """Bit length of each row's message for integer levels (N, d) (sign ignored), vectorised; (R, N)
     for levels (R, N, d).
 
-    ``32 + gamma(m+1) + sum over nonzeros of (gamma(gap) + 1 + gamma(|level|))``.
+    ``32 + gamma(m+1) + sum over nonzeros of (gamma(gap) + 1 + gamma(|level|))``, computed on the
+    nonzeros only (their row-major order is each row's increasing positions).
     """
     levels = np.abs(np.asarray(levels, dtype=np.int64))
     lead, d = levels.shape[:-1], levels.shape[-1]
-    mask = levels != 0
-    pos = np.broadcast_to(np.arange(d), levels.shape)
-    last = np.maximum.accumulate(np.where(mask, pos, -1), axis=-1)             # last nonzero at or before j
-    prev = np.concatenate([np.full(lead + (1,), -1), last[..., :-1]], axis=-1)  # last nonzero before j
-    per_entry = elias_gamma_length(np.where(mask, pos - prev, 1)) + 1 + elias_gamma_length(np.maximum(levels, 1))
-    return NORM_BITS + elias_gamma_length(mask.sum(axis=-1) + 1) + np.where(mask, per_entry, 0).sum(axis=-1)
+    flat = levels.reshape(-1, d)
+    row, col = np.nonzero(flat)
+    prev = np.full(col.shape, -1, dtype=np.int64)             # the previous nonzero of the same row
+    if col.size > 1:
+        same_row = row[1:] == row[:-1]
+        prev[1:][same_row] = col[:-1][same_row]
+    per_entry = elias_gamma_length(col - prev) + 1 + elias_gamma_length(flat[row, col])
+    count = np.bincount(row, minlength=flat.shape[0])
+    body = np.bincount(row, weights=per_entry, minlength=flat.shape[0])   # integers < 2^53: exact in float64
+    return (NORM_BITS + elias_gamma_length(count + 1) + body.astype(np.int64)).reshape(lead)
 
 
 def row_norms(xp, X):
