@@ -37,6 +37,7 @@ EXPECTED = {
     ("neolithic.lemma-1", "FCC residual after R rounds, delta-contractive compressor"): "tight",
     ("iade.theorem-3.1", "K steps of inexact gradient descent vs the bound as printed (xi_s)"): "violated",
     ("iade.theorem-3.1", "K steps of inexact gradient descent vs the bound corrected (xi_{eta s})"): "loose",
+    ("iade.lemma-9.1", "One SGD step under the weak growth condition, step 1/(rho L)"): "tight",
     ("mcm.theorem-5", "Memory recursion, alpha_down = (4 omega_down)^-1"): "loose",
     ("mcm.theorem-5", "Memory recursion, literal hypothesis alpha_down <= 4 omega_down - 1"): "violated",
     ("mcm.theorem-7", "One MCM step on V_k, strongly convex, gamma = gamma_max"): "loose",
@@ -168,6 +169,43 @@ def test_iade_printed_bound_holds_for_eta_at_most_one():
     c = IADE.numeric("c_eta", eta=1.0, mu=0.1)
     assert _close(math.sqrt(printed.printed), IADE.numeric("theorem31_bound_printed", c=c, c_prime=0.95, s=0.5,
                                                            x0=2.0, k=3), 1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# IADE-SGD (000, Lemma 9.1)
+# ---------------------------------------------------------------------------------------------
+def _wgc_least_squares_instance(L, mu, rho) -> float:
+    """E||x_1 - x*||^2 at x_0 = e1 for f(x) = mean_j (a_j.x)^2/2, rows a = (sqrt(mu), +-sqrt(rho L - mu)),
+    single-row sampling, step 1/(rho L). Needs mu <= rho L - mu <= L (then f is L-smooth, mu-strongly
+    convex, and ||a_j||^2 = rho L makes WGC hold with equality at every x, checked here)."""
+    lam = rho * L - mu
+    assert mu <= lam <= L + 1e-12
+    rows = np.array([[math.sqrt(mu), math.sqrt(lam)], [math.sqrt(mu), -math.sqrt(lam)]])
+    hessian = rows.T @ rows / len(rows)
+    eig = np.linalg.eigvalsh(hessian)
+    assert eig[0] >= mu - 1e-12 and eig[-1] <= L + 1e-12
+    for x in np.random.default_rng(0).standard_normal((5, 2)):
+        grads = rows * (rows @ x)[:, None]
+        f_gap = 0.5 * float(x @ hessian @ x)
+        assert float(np.mean(np.sum(grads ** 2, axis=1))) <= 2 * rho * L * f_gap * (1 + 1e-12)
+    eta = IADE.numeric("eta_sgd", rho=rho, L=L)
+    x0 = np.array([1.0, 0.0])
+    x1 = x0 - eta * rows * (rows @ x0)[:, None]          # one row per outcome, equally likely
+    return float(np.mean(np.sum(x1 ** 2, axis=1)))
+
+
+@pytest.mark.parametrize("L,mu,rho", [(1.0, 0.1, 1.1), (1.0, 0.1, 0.5), (2.0, 0.5, 1.0)])
+def test_lemma91_pep_is_attained_by_least_squares(L, mu, rho):
+    result = P.iade_lemma91_certificate(L=L, mu=mu, rho=rho)
+    attained = _wgc_least_squares_instance(L, mu, rho)
+    assert attained <= result.worst + SOLVER
+    assert _close(result.worst, attained, SOLVER)
+    assert result.verdict == "tight"
+
+
+def test_lemma91_tight_beyond_the_instance_family():
+    """rho = 3 (no two-row instance): still tight, an upper bound valid for every instance."""
+    assert P.iade_lemma91_certificate(rho=3.0).verdict == "tight"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,6 +351,7 @@ def test_lyapunov_pep_detects_a_too_large_step():
     (lambda: P.mcm_lyapunov_certificate(7, gamma=1.0), "gamma"),
     (lambda: P.mcm_lyapunov_certificate(6, mu=0.1), "mu"),
     (lambda: P.mcm_lyapunov_certificate(7, N=0), "N"),
+    (lambda: P.iade_lemma91_certificate(rho=0), "rho"), (lambda: P.iade_lemma91_certificate(mu=2.0), "mu"),
 ])
 def test_bad_parameters_name_the_parameter_and_range(call, name):
     with pytest.raises(BadParameter, match=rf"parameter {name}=.* outside its allowed range"):
