@@ -238,6 +238,88 @@ def complexity_from_rate(rate: sp.Expr, eps_power: int) -> sp.Expr:
     return sp.simplify(sol[0])
 
 
+# --- statements of the slides transcribed as update rules (issue 13, section 2) ---------------------------
+#: Scalar symbols for one coordinate of the vectors of the update rules below; every compressor is an
+#: undefined function (``C_down``, ``C_up``, ``C_down_1``...) that the registry replaces by the real rand-k
+#: compressor, outcome by outcome (exact expectations). ``G_up`` is the uplink average
+#: (1/N) sum_i C_up(g_k^i(w_hat_{k-1})), which determines w_k given w_{k-1}.
+w_prev, w_new, w_hat_prev, H_prev, G_up = sp.symbols("w_prev w_new w_hat_prev H_prev G_up", real=True)
+H_1, H_2, H_common = sp.symbols("H_1 H_2 H_common", real=True)
+g_1, g_2, h_1, h_2 = sp.symbols("g_1 g_2 h_1 h_2", real=True)
+C_down, C_up, C_down_1, C_down_2, C_up_1, C_up_2 = (sp.Function(n) for n in (
+    "C_down", "C_up", "C_down_1", "C_down_2", "C_up_1", "C_up_2"))
+
+#: Ghost, eq. (1) = Definition 1 eq. (2): server model and local model after one step.
+ghost_w = w_prev - gamma * G_up
+ghost_w_hat = w_prev - gamma * C_down(G_up)
+#: "New attempts": update compression, model compression (alpha_down = 0), model-difference compression
+#: (alpha_down = 1), as printed. Their w_k is Ghost's first line.
+update_compression_w_hat = w_hat_prev - gamma * C_down(G_up)
+model_compression_w_hat = C_down(w_new)
+model_difference_w_hat_printed = w_hat_prev - gamma * C_down(w_new - w_hat_prev)
+#: What eq. (3) gives at alpha_down = 1 (H_k = w_hat_k for every k): no gamma, a plus sign.
+model_difference_w_hat_corrected = w_hat_prev + C_down(w_new - w_hat_prev)
+#: MCM, eq. (3): Omega_{k+1} = w_{k+1} - H_k, w_hat_{k+1} = H_k + C_down(Omega), H_{k+1} = H_k + alpha C_down(Omega).
+mcm_omega = w_new - H_prev
+mcm_w_hat = H_prev + C_down(mcm_omega)
+mcm_H = H_prev + alpha_down * C_down(mcm_omega)
+#: Rand-MCM, eq. (4) as printed (two workers): one Omega_{k+1} = w_{k+1} - H_k for all, H_k undefined for
+#: Rand-MCM (the workers hold H_k^i); ``H_common`` stands for it. Corrected: Omega^i = w_{k+1} - H_k^i.
+rand_mcm_w_hat_printed = (H_1 + C_down_1(w_new - H_common), H_2 + C_down_2(w_new - H_common))
+rand_mcm_w_hat_corrected = (H_1 + C_down_1(w_new - H_1), H_2 + C_down_2(w_new - H_2))
+#: Slide "2. The memory mechanism": the argument of C_down as printed, (1/N) sum_i C_up(g_i - h_i) + h_k^i
+#: (the index i of h outside the sum; N = 2, read as worker 1's memory), and with the memory averaged.
+memory_aggregate_printed = (C_up_1(g_1 - h_1) + C_up_2(g_2 - h_2)) / 2 + h_1
+memory_aggregate_corrected = ((C_up_1(g_1 - h_1) + h_1) + (C_up_2(g_2 - h_2) + h_2)) / 2
+#: The memory update h_{k+1}^i = h_k^i + alpha C_up(g_k^i - h_k^i) and its announced limit grad F_i(w_*)
+#: (``"local"``; ``"global"`` would be grad F(w_*) = 0).
+memory_limit = "local"
+
+#: Proof of Proposition 1 (slide "Sketch of Proof"): E[||w_k - w_hat_k||^2 | w_k] printed as *equal* to
+#: gamma^2 omega_down ||g~_k||^2 (``"eq"``); Assumption 1 gives ``"le"``.
+proposition1_proof_relation = "eq"
+#: Slide "Sketch of proof, 2": -2 gamma E<grad F(w_hat), w - w_*> = -2 gamma E<grad F(w_hat), w_hat - w_*>
+#: + residual_sign * 2 gamma E<grad F(w_hat) - grad F(w), w - w_hat> (printed: residual_sign = +1).
+perturbed_residual_sign = 1
+#: Bullet (1) of that slide: -2 gamma <grad F(w_hat), w_hat - w_*> <= -2 gamma (strong_coefficient mu
+#: ||w_hat - w_*||^2 + F(w_hat) - F_*) (printed: 1) and <= -2 gamma ||grad F(w_hat)||^2 / (cocoercive_coefficient L)
+#: (printed: 1).
+strong_contraction_coefficient = sp.Integer(1)
+#: The perturbed-iterate identity (first display of that slide), with E_dist = E||w_{k-1} - w_*||^2,
+#: Inner = <grad F(w_hat_{k-1}), w_{k-1} - w_*>, Ghat_sq = E||g_hat_k(w_hat_{k-1})||^2.
+E_inner, Ghat_sq = sp.symbols("Inner Ghat_sq", real=True)
+perturbed_identity_rhs = E_dist - 2 * gamma * E_inner + gamma**2 * Ghat_sq
+cocoercive_coefficient = sp.Integer(1)
+
+#: Slide "Expected results for Double compression": the noise increases "proportionally to omega_down":
+#: noise_double / noise_unidirectional - 1 = omega_down ** double_increase_exponent (printed: 1).
+double_increase_exponent = sp.Integer(1)
+#: Slide "A practical algorithm?", summary (2): Ghost's noise over the unidirectional one, bounded by an
+#: absolute constant ("nearly of the same order") at the natural step of observation 3 after Theorem 3.
+ghost_over_unidirectional = sp.simplify(noise_ghost / noise_unidirectional)
+
+#: Table "Features of the main existing algorithms performing compression", as printed: columns Compr.,
+#: e_k^i (uplink error feedback), h_k^i (uplink memory), E_k (downlink error feedback), H_k (downlink
+#: memory), Rand. (worker-dependent downlink), update point (None: one-way, no downlink model).
+FEATURE_COLUMNS = ("compression", "e_up", "h_up", "E_down", "H_down", "random", "update_point")
+FEATURES = {
+    "Qsgd": ("one-way", False, False, False, False, False, None),
+    "ECQ-sgd": ("one-way", True, False, False, False, False, None),
+    "Diana": ("one-way", False, True, False, False, False, None),
+    "Dore": ("two-way", False, True, True, False, False, "degraded"),
+    "Double-Squeeze": ("two-way", True, False, True, False, False, "degraded"),
+    "Artemis": ("two-way", False, True, False, False, False, "degraded"),
+    "Doubly compressed SGD": ("two-way", False, True, False, False, False, "degraded"),
+    "MCM": ("two-way", False, True, False, True, False, "non-degraded"),
+    "Rand-MCM": ("two-way", False, True, False, True, True, "non-degraded"),
+}
+
+#: Slide "Extensions": the theorems hold in the heterogeneous framework "at the cost of a constant 2",
+#: under Assumption 2 (||grad F_i(w_*)||^2 <= B^2), read here as Theorem 6's rate multiplied by this factor.
+heterogeneous_factor = sp.Integer(2)
+theorem6_rate_heterogeneous = heterogeneous_factor * theorem6_rate
+
+
 # --- the registry of named constants -------------------------------------------------------------
 CONSTANTS = {
     "gamma_max_up": Constant(r"\gamma_{\max}^{\mathrm{up}}", gamma_max_up,
@@ -309,6 +391,9 @@ CONSTANTS = {
                                         "Theorem 7 (2) (erratum)"),
     "theorem7_average_bound": Constant(r"\mathbb E[F(\bar w_K)-F_*]_{\le}", theorem7_average_bound,
                                        "weighted Polyak-Ruppert bound", "Theorem 7 (2)"),
+    "theorem6_rate_heterogeneous": Constant(r"\mathbb E[F(\bar w_K)-F_*]_{\le}^{\mathrm{het}}", theorem6_rate_heterogeneous,
+                                            "Theorem 6's rate in the heterogeneous framework (constant 2)",
+                                            "slide 'Extensions' (1)"),
     "Phi_rand": Constant(r"\Phi^{\mathrm{Rd}}(\gamma)", Phi_rand, "variance factor of Rand-MCM (quadratic case)",
                          "Theorem 9"),
     "theorem9_rate": Constant(r"\mathbb E[F(\bar w_K)-F_*]_{\le}", theorem9_rate, "rate in the quadratic case",

@@ -125,6 +125,7 @@ def verdict(claim, check=None, given=None):
 CHEAP_PARAMS = {
     "iade.table-1": {"max_log10_kappa": "2", "rel_tol": "1/100"},
     "iade.theorem-5.2": {"runs": "40", "K": "40"},
+    "mcm.first-attempts-variance": {"K": "30", "runs": "4"},
 }
 
 

@@ -4,7 +4,11 @@ can fail.
 Sources are the slides (Dieuleveut, with Philippenko, "MCM: Preserved central model for faster
 bidirectional compression in distributed settings", FLOW 2021): Proposition 1, Theorems 2-9, the
 definition of gamma_max and its remarks, the slide "Comparison to previous results: Limit Variance" and
-the table "Summary of rates and complexities". Assumptions 1-5 are hypotheses, not claims.
+the table "Summary of rates and complexities"; and (issue 13, section 2) every other statement of the slides:
+the update rules (eqs. (1)-(4), the first attempts, the memory mechanism), the displayed steps of the proofs,
+the features table, Assumption 2 and the heterogeneous extension, with the statements too vague to check
+registered as not-checkable. Assumptions 1 and 3-5 are hypotheses, not claims. :data:`COVERAGE` maps every
+statement of the seed (by line of the seed file) to the claims that check it.
 
 Kinds of checks:
 
@@ -1442,3 +1446,1010 @@ _m("mcm.table-rates-convex-complexity", "MCM's entry with Artemis's (1 + omega_d
    items=[(T.TABLE["convex_complexity"], "MCM", (1 + _wu) * (1 + _wd) / T.epsilon**2)])
 _m("mcm.table-rates-convex-complexity", "Diana's (omega_up + 1) typed omega_up^2 + 1... as (omega_up + 1)^2",
    check_table_convex_complexity, items=[(T.TABLE["convex_complexity"], "Diana", (_wu + 1) ** 2 / T.epsilon**2)])
+
+
+# =========================================================================================================
+# Issue 13, section 2: the remaining statements of the slides (update rules, proof steps, the features
+# table, the memory mechanism and the heterogeneous extension), then the not-checkable ones and the
+# coverage table (seed location -> claim ids).
+# =========================================================================================================
+from sympy.core.function import AppliedUndef as _AppliedUndef  # noqa: E402
+
+
+def _vec(*xs):
+    return np.array([Fr(x) for x in xs], dtype=object)
+
+
+def expect_rand_k(exprs, values, d: int = 2, k: int = 1):
+    """Exact expectation of scalar-coordinate update rules over every outcome of the real rand-k compressor.
+
+    Each undefined function of ``exprs`` (``C_down``, ``C_up``, ``C_down_1``...; theory/mcm.py) is an
+    independent rand-k compressor in dimension ``d``; the same function applied twice in one rule is the
+    same message (eq. (3) uses C_down(Omega) for both w_hat and H). rand-k acts coordinate-wise by
+    the scale vector C(1) of its outcome, so coordinate j of ``C(x)`` is ``C(1)_j x_j``. ``values``: symbol
+    name -> vector of d Fractions (fixed: the expectation is conditional on them). Returns one vector of
+    Fractions per expression."""
+    exprs = [sp.sympify(e) for e in exprs]
+    funcs = sorted({a.func for e in exprs for a in e.atoms(_AppliedUndef)}, key=str)
+    outcomes = list(_randk(k).outcomes(EXACT, np.array([Fr(1)] * d, dtype=object)))
+    out = [np.array([Fr(0)] * d, dtype=object) for _ in exprs]
+    for combo in itertools.product(outcomes, repeat=len(funcs)):
+        prob = math.prod((p for p, _ in combo), start=Fr(1))
+        for j in range(d):
+            for i, e in enumerate(exprs):
+                ej = e
+                for f, (_, scale) in zip(funcs, combo):
+                    ej = ej.replace(lambda a, f=f: isinstance(a, _AppliedUndef) and a.func == f,
+                                    lambda a, s=scale[j]: _sym(s) * a.args[0])
+                subs = {s: _sym(values[s.name][j]) for s in ej.free_symbols}
+                v = sp.nsimplify(ej.subs(subs))
+                out[i][j] += prob * Fr(int(v.p), int(v.q))
+    return out
+
+
+def _differs(a, b) -> bool:
+    return any(x != y for x, y in zip(a, b))
+
+
+# -- unbiased local models: Ghost (eq. (1) / (2)) and MCM (eq. (3)) -------------------------------------
+_UNBIASED_VALUES = dict(w_prev=_vec(1, -2), G_up=_vec(3, Fr(1, 2)), w_hat_prev=_vec(Fr(1, 3), 4),
+                        w_new=_vec(2, 5), H_prev=_vec(-1, Fr(1, 3)))
+
+
+def check_unbiased_local_model(p) -> CheckResult:
+    vals = dict(_UNBIASED_VALUES, gamma=_vec(p["gamma"], p["gamma"]), alpha_down=_vec(p["alpha_down"], p["alpha_down"]))
+    e_ghost, w_ghost, e_mcm, e_H, e_mc = expect_rand_k(
+        [T.ghost_w_hat, T.ghost_w, T.mcm_w_hat, T.mcm_H, T.model_compression_w_hat], vals)
+    target_H = vals["H_prev"] + vals["alpha_down"] * (vals["w_new"] - vals["H_prev"])
+    parts = dict(ghost=not _differs(e_ghost, w_ghost), mcm=not _differs(e_mcm, vals["w_new"]),
+                 model_compression=not _differs(e_mc, vals["w_new"]),
+                 mcm_memory_moves_towards_w=not _differs(e_H, target_H))
+    return _result(all(parts.values()), dict(parts, E_ghost_w_hat=list(e_ghost), ghost_w=list(w_ghost),
+                                             E_mcm_w_hat=list(e_mcm), w_new=list(vals["w_new"])),
+                   "exact expectation over every outcome of the real rand-1 compressor (d = 2) of the printed update "
+                   "rules (theory/mcm.py) at fixed w_{k-1}, uplink average, H_k: E[w_hat | w] must equal w")
+
+
+register(Claim(
+    id="mcm.unbiased-local-model", paper=P,
+    source="004, slides 'The non-degraded update' (eq. (1)), 'Convergence of Ghost' (Definition 1, eq. (2)), "
+           "'The downlink memory mechanism for MCM' (eq. (3)), 'Take away' (3)",
+    statement=_tex(r"The gradient is taken at a random point $\hat w_k$ with $@E[\hat w_k\mid w_k]=w_k$: Ghost "
+                   r"$\hat w_k=w_{k-1}-\gamma C_{\mathrm{down}}(\frac1N\sum_i C_{\mathrm{up}}(g_k^i))$, "
+                   r"$w_k=w_{k-1}-\gamma\frac1N\sum_i C_{\mathrm{up}}(g_k^i)$; MCM $\hat w_{k+1}=H_k+C_{\mathrm{down}}"
+                   r"(w_{k+1}-H_k)$, $H_{k+1}=H_k+\alpha_{\mathrm{down}}C_{\mathrm{down}}(w_{k+1}-H_k)$."),
+    status="verified-symbolic", check=check_unbiased_local_model,
+    params=(Param("gamma", Fr(1, 10), 0, None, low_open=True), Param("alpha_down", Fr(1, 4), 0, 1, low_open=True)),
+    expression={"ghost_w_hat": T.ghost_w_hat, "mcm_w_hat": T.mcm_w_hat, "mcm_H": T.mcm_H},
+    notes="Exact (Fractions): the compressor functions of the printed rules are replaced outcome by outcome by "
+          "the real rand-1 compressor. Conditioning on w_k is conditioning on the uplink average given w_{k-1} "
+          "(Ghost) and on w_{k+1}, H_k (MCM). Holds for any unbiased C_down (linearity of expectation); the "
+          "'take away' (3), MCM leverages the unbiasedness of w_hat_k around w_k, is this statement. Eq. (4) "
+          "(Rand-MCM) is the separate claim mcm.equation-4."))
+
+
+# -- the first attempts ("A practical algorithm? New attempts") ---------------------------------------------
+def check_first_attempts_formulas(p) -> CheckResult:
+    g, a = T.gamma, T.alpha_down
+    # eq. (3) at alpha_down = 0: the memory stays H_0 = w_0 = 0, so w_hat_k = C_down(w_k)
+    frozen = sp.simplify(T.mcm_H.subs(a, 0) - T.H_prev) == 0
+    model_compression = sp.simplify(T.mcm_w_hat.subs(T.H_prev, 0) - T.model_compression_w_hat) == 0
+    # eq. (3) at alpha_down = 1: H_{k+1} = w_hat_{k+1} (and H_0 = w_hat_0), so w_hat_{k+1} = w_hat_k + C(w_{k+1} - w_hat_k)
+    memory_is_local_model = sp.simplify(T.mcm_H.subs(a, 1) - T.mcm_w_hat) == 0
+    from_eq3 = T.mcm_w_hat.subs(T.H_prev, T.w_hat_prev)
+    diff = sp.simplify(from_eq3 - T.model_difference_w_hat_printed)
+    model_difference = diff == 0
+    vals = dict(_UNBIASED_VALUES, gamma=_vec(p["gamma"], p["gamma"]))
+    e_md, e_mc = expect_rand_k([T.model_difference_w_hat_printed, T.model_compression_w_hat], vals)
+    unbiased_md = not _differs(e_md, vals["w_new"])
+    unbiased_mc = not _differs(e_mc, vals["w_new"])
+    holds = frozen and model_compression and memory_is_local_model and model_difference and unbiased_md and unbiased_mc
+    return _result(holds, dict(alpha0_memory_frozen=frozen, model_compression_is_eq3_at_alpha0=model_compression,
+                               alpha1_memory_equals_local_model=memory_is_local_model,
+                               model_difference_is_eq3_at_alpha1=model_difference,
+                               eq3_at_alpha1_minus_printed=str(diff),
+                               model_difference_unbiased=unbiased_md, E_model_difference=list(e_md),
+                               w_new=list(vals["w_new"]), model_compression_unbiased=unbiased_mc),
+                   "sympy: eq. (3) at alpha_down = 0 (H_0 = 0) and at alpha_down = 1 (then H_k = w_hat_k) against the "
+                   "printed rules; exact E[w_hat_k | w_k, w_hat_{k-1}] over the real rand-1 outcomes (d = 2)")
+
+
+register(Claim(
+    id="mcm.first-attempts-formulas", paper=P,
+    source="004, slide 'A practical algorithm? New attempts' (model compression, model difference compression)",
+    statement=_tex(r"Model compression ($\alpha_{\mathrm{down}}=0$): $\hat w_k=C_{\mathrm{down}}(w_k)$; model difference "
+                   r"compression ($\alpha_{\mathrm{down}}=1$): $\hat w_k=\hat w_{k-1}-\gamma C_{\mathrm{down}}(w_k-\hat "
+                   r"w_{k-1})$; both with $w_k=w_{k-1}-\gamma\frac1N\sum_iC_{\mathrm{up}}(g_k^i(\hat w_{k-1}))$ (eq. (3) "
+                   r"at these $\alpha_{\mathrm{down}}$)."),
+    status="erratum", check=check_first_attempts_formulas,
+    params=(Param("gamma", Fr(1, 10), 0, None, low_open=True),),
+    expression={"model_compression": T.model_compression_w_hat,
+                "model_difference_printed": T.model_difference_w_hat_printed,
+                "model_difference_corrected": T.model_difference_w_hat_corrected},
+    notes="Model compression is eq. (3) at alpha_down = 0 with H_0 = w_0 = 0 (verified). Model difference "
+          "compression as printed is not eq. (3) at alpha_down = 1: there H_{k+1} = w_hat_{k+1}, hence w_hat_k = "
+          "w_hat_{k-1} + C_down(w_k - w_hat_{k-1}); the printed rule has -gamma in place of +1 (difference "
+          "(1 + gamma) C_down(w_k - w_hat_{k-1})). The printed rule is also biased: E[w_hat_k | w_k, w_hat_{k-1}] = "
+          "(1 + gamma) w_hat_{k-1} - gamma w_k != w_k (exact, defaults: w_k = (2, 5), w_hat_{k-1} = (1/3, 4), gamma "
+          "= 1/10 give (1/6, 39/10)), so it is not a non-degraded update. reference_impl.algorithms.first_attempts "
+          "implements the corrected rule. Update compression is examined by mcm.first-attempts-variance.",
+    correction="model difference compression: w_hat_k = w_hat_{k-1} + C_down(w_k - w_hat_{k-1})"))
+
+
+# -- eq. (4) (Rand-MCM) ---------------------------------------------------------------------------------------
+def check_equation4(p) -> CheckResult:
+    H1, H2 = _vec(1, -1), _vec(Fr(-1, 2), 3)
+    readings = {"H_k = mean of the H_k^i": (H1 + H2) / 2, "H_k = H_k^1": H1}
+    out, holds = {}, True
+    for label, Hc in readings.items():
+        vals = dict(w_new=_vec(2, 5), H_1=H1, H_2=H2, H_common=Hc)
+        e1, e2 = expect_rand_k(list(T.rand_mcm_w_hat_printed), vals)
+        ok = not (_differs(e1, vals["w_new"]) or _differs(e2, vals["w_new"]))
+        out[label] = dict(E_w_hat_1=list(e1), E_w_hat_2=list(e2), unbiased=ok)
+        holds = holds and ok
+    return _result(holds, dict(out, w_new=[2, 5]),
+                   "exact expectation over the real rand-1 outcomes (d = 2, independent per worker) of eq. (4)'s "
+                   "w_hat^i with two different worker memories: each must be unbiased around w_{k+1}")
+
+
+register(Claim(
+    id="mcm.equation-4", paper=P, source="004, slide 'Next step: worker dependent downlink compression: Rand-MCM!', eq. (4)",
+    statement=_tex(r"Rand-MCM: $\Omega_{k+1}=w_{k+1}-H_k$, $\hat w^i_{k+1}=H_k^i+C_{\mathrm{down},i}(\Omega_{k+1})$, "
+                   r"$H_{k+1}^i=H_k^i+\alpha_{\mathrm{down}}C_{\mathrm{down},i}(\Omega_{k+1})$ (a non-degraded update: "
+                   r"$@E[\hat w^i_{k+1}\mid w_{k+1}]=w_{k+1}$)."),
+    status="erratum", check=check_equation4, params=(),
+    expression={"printed": T.rand_mcm_w_hat_printed, "corrected": T.rand_mcm_w_hat_corrected},
+    notes="With one Omega for all workers, E[w_hat^i | w, H] = w + H^i - H_k: biased as soon as the memories H^i "
+          "differ, which independent compressions make them do after one round (exact, for H_k read as the mean "
+          "memory or as worker 1's). With Omega^i = w_{k+1} - H^i_k each local model is unbiased. The "
+          "implementation (reference_impl.algorithms.rand_mcm) uses Omega^i; Theorems 8-9 are checked with it.",
+    correction="Omega^i_{k+1} = w_{k+1} - H^i_k, w_hat^i_{k+1} = H^i_k + C_down,i(Omega^i_{k+1}), "
+               "H^i_{k+1} = H^i_k + alpha_down C_down,i(Omega^i_{k+1})"))
+
+
+# -- the memory update equation (slide "2. The memory mechanism") --------------------------------------------
+def check_memory_update_equation(p) -> CheckResult:
+    vals = dict(g_1=_vec(1, 2), g_2=_vec(-3, 1), h_1=_vec(Fr(1, 2), -1), h_2=_vec(2, Fr(1, 3)))
+    (e,) = expect_rand_k([T.memory_aggregate_printed], vals)
+    target = (vals["g_1"] + vals["g_2"]) / 2
+    return _result(not _differs(e, target), dict(E_argument_of_C_down=list(e), mean_gradient=list(target)),
+                   "exact expectation over the real rand-1 uplink outcomes (d = 2, N = 2 workers, independent) of the "
+                   "argument of C_down: the server's gradient estimate must be unbiased, E = (1/N) sum_i g_k^i")
+
+
+register(Claim(
+    id="mcm.memory-update-equation", paper=P, source="004, slide '2. The memory mechanism' (update equation)",
+    statement=_tex(r"$w_k=w_{k-1}-\gamma C_{\mathrm{down}}(\frac1N\sum_{i=1}^NC_{\mathrm{up}}(g_k^i-h_k^i)+h_k^i)$, "
+                   r"$h_{k+1}^i=h_k^i+\alpha C_{\mathrm{up}}(g_k^i-h_k^i)$."),
+    status="erratum", check=check_memory_update_equation, params=(),
+    expression={"printed": T.memory_aggregate_printed, "corrected": T.memory_aggregate_corrected},
+    notes="The memory term is printed outside the sum with a dangling index i. Read literally (one worker's h, "
+          "here worker 1's) the estimate has mean (1/N) sum_i g_i - (1/N) sum_i h_i + h_1, biased when the "
+          "memories differ, which they do under heterogeneity (h_i -> grad F_i(w_*), mcm.assumption-2-memory). "
+          "The memory must be averaged with the messages, as in DIANA [MGTR19] and in "
+          "reference_impl.algorithms.bidirectional.aggregate.",
+    correction="w_k = w_{k-1} - gamma C_down((1/N) sum_i (C_up(g_k^i - h_k^i) + h_k^i))"))
+
+
+# -- proof of Proposition 1 ------------------------------------------------------------------------------------
+def _second_moment_error(compressor, x):
+    """E||C(x) - x||^2: exact over the outcomes for rand-k, and for QSGD at a point where it is deterministic
+    (every |x_j|/||x|| on the quantization grid), checked by three independent draws."""
+    if hasattr(compressor, "outcomes"):
+        return sum((p * sq(v - x) for p, v in compressor.outcomes(EXACT, x)), Fr(0))
+    X = np.array([[float(v) for v in x]])
+    draws = [np.asarray(compressor(NUMPY, X, np.random.default_rng(s)).values)[0] for s in range(3)]
+    if any(not np.array_equal(draws[0], d_) for d_ in draws[1:]):
+        raise Undecidable("QSGD is not deterministic at this point; no exact expectation")
+    return Fr(float(((draws[0] - X[0]) ** 2).sum()))
+
+
+def check_proposition1_proof(p) -> CheckResult:
+    identity = sp.simplify((T.ghost_w_hat - T.ghost_w) + T.gamma * (T.C_down(T.G_up) - T.G_up)) == 0
+    rows = {}
+    for label, comp, x in (("rand-1, x = (1, 2)", _randk(1), _vec(1, 2)), ("QSGD(1), x = (1, 0)", _qsgd(1), _vec(1, 0)),
+                           ("QSGD(1), x = (0, 3)", _qsgd(1), _vec(0, 3))):
+        err = _second_moment_error(comp, x)
+        rhs = comp.constant(2) * float(sq(x))
+        rows[label] = dict(E_error=err, omega_times_norm=rhs, omega=comp.constant(2))
+    relation = T.proposition1_proof_relation
+    if relation == "eq":
+        ok = all(math.isclose(float(r["E_error"]), r["omega_times_norm"], rel_tol=1e-12) for r in rows.values())
+    else:
+        ok = all(float(r["E_error"]) <= r["omega_times_norm"] * (1 + 1e-12) for r in rows.values())
+    return _result(identity and ok, dict(identity_w_hat_minus_w=identity, relation=relation, compressors=rows),
+                   "sympy: w_hat_k - w_k = -gamma (C_down(g~) - g~) from eq. (1); then E||C_down(x) - x||^2 against "
+                   "omega_down ||x||^2 for the real rand-1 (exact over its outcomes) and QSGD with one level at points "
+                   "where it is deterministic (its omega = min(d/s^2, sqrt(d)/s) = sqrt 2 in d = 2); relative "
+                   "tolerance 1e-12 (float omega)")
+
+
+register(Claim(
+    id="mcm.proposition-1-proof", paper=P, source="004, slide 'Sketch of Proof' (proof of Proposition 1)",
+    statement=_tex(r"$\Vert\hat w_k-w_k\Vert^2=\gamma^2\Vert C_{\mathrm{down}}(\frac1N\sum_i\hat g_k^i)-\frac1N\sum_i"
+                   r"\hat g_k^i\Vert^2$ and, taking the expectation w.r.t. the downlink compression, "
+                   r"$@E[\Vert w_k-\hat w_k\Vert^2\mid w_k]=\gamma^2@wd\Vert\tilde g_k\Vert^2$."),
+    status="erratum", check=check_proposition1_proof, params=(),
+    expression={"w_hat": T.ghost_w_hat, "w": T.ghost_w},
+    notes="The identity holds (sympy). The equality that follows holds only for compressors with equality in "
+          "Assumption 1 (rand-k); Assumption 1 gives '<='. Counterexample (exact): QSGD with one level in d = 2 "
+          "is deterministic at x = (1, 0) (C(x) = x), so E||C(x) - x||^2 = 0 < omega ||x||^2 = sqrt 2. "
+          "Proposition 1 (an upper bound) is unaffected (mcm.proposition-1).",
+    correction="E[||w_k - w_hat_k||^2 | w_k] <= gamma^2 omega_down ||g~_k||^2"))
+
+
+# -- perturbed iterate (slide "Sketch of proof, 2") ---------------------------------------------------------
+_PI_A = ((Fr(2), Fr(1, 2)), (Fr(1, 2), Fr(1)))          # F(x) = x^T A x / 2 - c^T x on R^2, convex
+
+
+def _pi_grad(x, c=(Fr(1), Fr(-1))):
+    return np.array([_PI_A[0][0] * x[0] + _PI_A[0][1] * x[1] - c[0], _PI_A[1][0] * x[0] + _PI_A[1][1] * x[1] - c[1]],
+                    dtype=object)
+
+
+def _pi_star(c=(Fr(1), Fr(-1))):
+    (a, b), (_, dd) = _PI_A
+    det = a * dd - b * b
+    return np.array([(dd * c[0] - b * c[1]) / det, (a * c[1] - b * c[0]) / det], dtype=object)
+
+
+def _dot(u, v):
+    return sum((x * y for x, y in zip(u, v)), Fr(0))
+
+
+def check_perturbed_iterate_identity(p) -> CheckResult:
+    gamma, N = p["gamma"], p["N"]
+    w_prev, w_hat_prev, x_star = _vec(1, 2), _vec(Fr(-1, 2), 3), _pi_star()
+    grad = _pi_grad(w_hat_prev)
+    up = _randk(1)
+    outs = list(up.outcomes(EXACT, grad))
+    lhs = e_g2 = Fr(0)
+    for combo in itertools.product(outs, repeat=N):            # independent uplink compressions
+        prob = math.prod((q for q, _ in combo), start=Fr(1))
+        g_hat = sum((v for _, v in combo), np.array([Fr(0), Fr(0)], dtype=object)) / N
+        lhs += prob * sq(w_prev - gamma * g_hat - x_star)
+        e_g2 += prob * sq(g_hat)
+    rhs = _plain(T.substitute(T.perturbed_identity_rhs, dict(E_dist=sq(w_prev - x_star), Inner=_dot(grad, w_prev - x_star),
+                                                           Ghat_sq=e_g2, gamma=gamma)))
+    return _result(lhs == rhs, dict(lhs=lhs, rhs=rhs, E_ghat_sq=e_g2),
+                   "exact enumeration of N independent real rand-1 uplink compressions (d = 2) of grad F(w_hat_{k-1}) "
+                   "on a convex quadratic: E||w_k - w_*||^2 against the printed right side (equality, Fractions)")
+
+
+register(Claim(
+    id="mcm.perturbed-iterate-identity", paper=P, source="004, slide 'Sketch of proof, 2' (first display)",
+    statement=_tex(r"$@E\Vert w_k-w_*\Vert^2=@E\Vert w_{k-1}-w_*\Vert^2-2\gamma@E\langle\nabla F(\hat w_{k-1}), w_{k-1}"
+                   r"-w_*\rangle+\gamma^2@E[\Vert\hat g_k(\hat w_{k-1})\Vert^2]$ (perturbed iterate [MPP+16])."),
+    status="verified-numeric", check=check_perturbed_iterate_identity,
+    params=(Param("gamma", Fr(1, 10), 0, None, low_open=True), Param("N", 2, 1, 4, kind="int", help="workers (2^N outcomes)")),
+    expression=T.perturbed_identity_rhs,
+    notes="Exact equality; it uses only the unbiasedness of the uplink given w_hat_{k-1} (homogeneous case: "
+          "E[g_hat | w_hat_{k-1}] = grad F(w_hat_{k-1})) and the expansion of the square."))
+
+
+def _pi_local_models(w, H):
+    """MCM's local model w_hat = H + C(w - H) with rand-1 (d = 2): its outcomes (probability, value)."""
+    return [(q, H + v) for q, v in _randk(1).outcomes(EXACT, w - H)]
+
+
+def check_perturbed_iterate_decomposition(p) -> CheckResult:
+    gamma = p["gamma"]
+    w, H, x_star = _vec(1, 2), _vec(Fr(-1, 2), 3), _pi_star()
+    outs = _pi_local_models(w, H)
+    gw = _pi_grad(w)
+    lhs = sum((q * (-2 * gamma) * _dot(_pi_grad(wh), w - x_star) for q, wh in outs), Fr(0))
+    first = sum((q * (-2 * gamma) * _dot(_pi_grad(wh), wh - x_star) for q, wh in outs), Fr(0))
+    residual = sum((q * 2 * gamma * _dot(_pi_grad(wh) - gw, w - wh) for q, wh in outs), Fr(0))
+    sign = T.perturbed_residual_sign
+    rhs = first + sign * residual
+    # "positive residual term": the residual as printed (sign included) must be >= 0
+    positive = sign * residual >= 0
+    return _result(lhs == rhs and positive, dict(lhs=lhs, rhs=rhs, printed_residual=sign * residual,
+                                                 residual_positive=positive, sign=sign),
+                   "exact: MCM's local model w_hat = H + C(w - H) with the real rand-1 (d = 2, E[w_hat | w] = w) on a "
+                   "convex quadratic; both sides of the decomposition and the sign of the residual term")
+
+
+register(Claim(
+    id="mcm.perturbed-iterate-decomposition", paper=P,
+    source="004, slide 'Sketch of proof, 2' (second display and bullet (2))",
+    statement=_tex(r"$-2\gamma@E\langle\nabla F(\hat w_{k-1}),w_{k-1}-w_*\rangle=-2\gamma@E\langle\nabla F(\hat w_{k-1}),"
+                   r"\hat w_{k-1}-w_*\rangle+2\gamma@E\langle\nabla F(\hat w_{k-1})-\nabla F(w_{k-1}),w_{k-1}-\hat w_{k-1}"
+                   r"\rangle$ as $@E[\hat w_{k-1}\mid w_{k-1}]=w_{k-1}$; the second term is a positive residual."),
+    status="erratum", check=check_perturbed_iterate_decomposition,
+    params=(Param("gamma", Fr(1, 10), 0, None, low_open=True),),
+    expression={"residual_sign": T.perturbed_residual_sign},
+    notes="Sign error: <grad F(w_hat), w - w_*> = <grad F(w_hat), w_hat - w_*> + <grad F(w_hat), w - w_hat> and "
+          "E<grad F(w), w - w_hat> = 0, so the residual is -2 gamma E<grad F(w_hat) - grad F(w), w - w_hat> = "
+          "+2 gamma E<grad F(w_hat) - grad F(w), w_hat - w>, which is >= 0 for convex F (monotone gradient). The "
+          "printed +2 gamma E<..., w - w_hat> is <= 0, contradicting 'positive residual term'. Exact "
+          "(defaults: w = (1, 2), H = (-1/2, 3), rand-1 in d = 2, gamma = 1/10): left side -86/35, printed right side "
+          "-184/35, corrected -86/35; printed residual -7/5 < 0.",
+    correction="+2 gamma E<grad F(w_hat_{k-1}) - grad F(w_{k-1}), w_hat_{k-1} - w_{k-1}> (>= 0 for convex F)"))
+
+
+def check_strong_contraction_bounds(p) -> CheckResult:
+    mu, L, gamma = p["mu"], p["L"], p["gamma"]
+    if mu > L:
+        _bad("mu", mu, f"(0, L] = (0, {L}]")
+    c_mu, c_L = _sym(T.strong_contraction_coefficient), _sym(T.cocoercive_coefficient)
+    rows, holds = [], True
+    for x in (_vec(1, 0), _vec(0, 1), _vec(1, 1), _vec(2, -3)):      # F(x) = (mu x_1^2 + L x_2^2)/2, x_* = 0
+        grad = np.array([mu * x[0], L * x[1]], dtype=object)
+        lhs = -2 * gamma * _dot(grad, x)
+        gap = (mu * x[0] ** 2 + L * x[1] ** 2) / 2
+        b1 = -2 * gamma * (_sym(mu) * c_mu * _sym(sq(x)) + _sym(gap))
+        b2 = -2 * gamma * _sym(sq(grad)) / (c_L * _sym(L))
+        ok1, ok2 = bool(lhs <= b1), bool(lhs <= b2)
+        rows.append(dict(x=list(x), lhs=lhs, strong_convexity_bound=b1, holds_1=ok1, cocoercive_bound=b2, holds_2=ok2))
+        holds = holds and ok1 and ok2
+    return _result(holds, dict(points=rows), "exact on F(x) = (mu x_1^2 + L x_2^2)/2 (mu-strongly convex, L-smooth, "
+                                             "x_* = 0) at four points: -2 gamma <grad F(x), x - x_*> against both bounds")
+
+
+register(Claim(
+    id="mcm.strong-contraction-bounds", paper=P, source="004, slide 'Sketch of proof, 2', bullet (1)",
+    statement=_tex(r"$-2\gamma@E\langle\nabla F(\hat w_{k-1}),\hat w_{k-1}-w_*\rangle$ ('strong contraction') is upper "
+                   r"bounded by $-2\gamma(\mu\Vert\hat w_{k-1}-w_*\Vert^2+F(\hat w_{k-1})-F_*)$ and by "
+                   r"$-2\gamma\Vert\nabla F(\hat w_{k-1})\Vert^2/L$."),
+    status="erratum", check=check_strong_contraction_bounds,
+    params=(Param("mu", Fr(1, 2), 0, None, low_open=True, help="<= L"), Param("L", Fr(1), 0, None, low_open=True),
+            Param("gamma", Fr(1, 10), 0, None, low_open=True)),
+    expression={"strong_coefficient": T.strong_contraction_coefficient, "cocoercive_coefficient": T.cocoercive_coefficient},
+    notes="Strong convexity gives <grad F(x), x - x_*> >= F(x) - F_* + (mu/2)||x - x_*||^2, not mu||x - x_*||^2: on "
+          "F = mu x^2/2 the inner product is mu x^2 while the printed bound asks for 3 mu x^2/2. Exact "
+          "counterexample (defaults, x = (1, 0)): -2 gamma <grad F, x> = -1/10 > -3/20. The co-coercivity bound "
+          "-2 gamma ||grad F||^2/L holds (equality along the L-eigenvector). The convex theorems (mu = 0) are "
+          "unaffected; Theorem 7's contraction (1 - gamma mu) is checked numerically by mcm.theorem-7.",
+    correction="-2 gamma ((mu/2)||w_hat_{k-1} - w_*||^2 + F(w_hat_{k-1}) - F_*)"))
+
+
+# -- the memory mechanism and the heterogeneous extension (Assumption 2) ------------------------------------
+def heterogeneous_least_squares(d: int, N: int, n: int, spread: float, tag: str,
+                                offset: float = 0.5) -> LeastSquaresProblem:
+    """Every worker holds the same rows F but its own targets t_i = F (c + spread delta_i) with the delta_i
+    summing to 0: w_* = c exactly, grad F_i(w_*) = -spread F^T F delta_i / n != 0 (Assumption 2 with B > 0),
+    and w_0 = 0 is at distance ||c|| = offset from w_*, small against the heterogeneity when spread is large."""
+    rng = np.random.default_rng(seed_from_names(P, "heterogeneous", tag, d, N, n))
+    F = rng.standard_normal((n, d))
+    c = rng.standard_normal(d)
+    c *= offset / np.linalg.norm(c)
+    delta = rng.standard_normal((N, d))
+    delta -= delta.mean(axis=0)
+    return LeastSquaresProblem([F] * N, [F @ (c + spread * delta[i]) for i in range(N)], 0.0,
+                               name=f"heterogeneous-ls(d={d}, N={N}, n={n}, spread={spread})")
+
+
+def _worker_grads_at(problem, w):
+    return np.asarray(problem.worker_grads(NUMPY, problem.broadcast(NUMPY, np.asarray(w, float))), float)
+
+
+def _hetero_setup(p, tag):
+    d, N, n, batch = p["d"], p["N"], p["n"], p["batch"]
+    if batch > n - 1:
+        _bad("batch", batch, f"[0, n - 1] = [0, {n - 1}]")
+    problem = heterogeneous_least_squares(d, N, n, float(p["spread"]), tag)
+    x_star = np.asarray(problem.x_star, float)
+    B2 = float((_worker_grads_at(problem, x_star) ** 2).sum(axis=1).max())      # Assumption 2's B^2
+    return problem, x_star, B2, (None if batch == 0 else batch)
+
+
+def _minibatch_noise(problem, W, batch):
+    """max over the points W and the workers of E||g_i(w) - grad F_i(w)||^2 for ``batch`` distinct rows (the
+    sigma^2/b of Assumption 5 at the visited points; 0 for exact gradients)."""
+    if batch is None:
+        return 0.0
+    n = int(problem.sizes[0])
+    worst = 0.0
+    for i in range(problem.N):
+        F, t = problem.F[i, :n], problem.t[i, :n]
+        G = (W @ F.T - t)[:, :, None] * F[None]
+        s1 = ((G - G.mean(axis=1, keepdims=True)) ** 2).sum(axis=2).mean(axis=1)
+        worst = max(worst, float((s1 * (n - batch) / (batch * (n - 1))).max()))
+    return worst
+
+
+@_memo
+def check_heterogeneous_extension(p, up_memory=True) -> CheckResult:
+    from reference_impl.algorithms.mcm import mcm
+
+    problem, x_star, B2, batch = _hetero_setup(p, "heterogeneous-extension")
+    d, N, K, R = problem.d, p["N"], p["K"], p["runs"]
+    up, down = _qsgd(p["levels_up"]), _qsgd(p["levels_down"])
+    wu, wd, L = up.constant(d), down.constant(d), float(problem.L)
+    a_max = min(1.0, 1 / (4 * wd))
+    alpha = float(p["alpha_down"])
+    if alpha > a_max * (1 + 1e-12):
+        _bad("alpha_down", p["alpha_down"], f"(0, min(1, 1/(4 omega_down))] = (0, {a_max:.6g}]")
+    gamma = float(p["gamma_frac"]) * _gamma_max(L, wu, wd, N)
+    algo = mcm(gamma, up, down, alpha_down=alpha, batch=batch, up_memory=up_memory)
+    W = np.empty((R, K + 1, d))
+    WH = np.empty((R, K, N, d))
+    for r in range(R):
+        rng = np.random.default_rng(seed_from_names(P, "heterogeneous-extension", r))
+        state = algo.init(problem, NUMPY)
+        W[r, 0] = state.w
+        for k in range(K):
+            state, _ = algo.step(state, problem, NUMPY, rng)
+            W[r, k + 1], WH[r, k] = state.w, state.w_hat
+    f_star = float(problem.f_star)
+    gaps = np.array([[float(problem.loss(NUMPY, w)) - f_star for w in run] for run in W])     # (R, K+1)
+    s2b = _minibatch_noise(problem, WH.reshape(-1, d), batch)
+    V0 = float(((W[0, 0] - x_star) ** 2).sum())                                 # Upsilon_0 = 0 (H_0 = w_0)
+    ks = np.arange(1, K + 1)
+    bound = np.array([T.numeric("theorem6_rate_heterogeneous", V_0=V0, gamma=gamma, K=int(kk), sigma=math.sqrt(s2b),
+                                b=1, N=N, L=L, omega_up=wu, omega_down=wd) for kk in ks])
+    # Theorem 6 summed over k (the per-step inequality telescoped, before Jensen): mean_{i<k} E gap(w_i)
+    mean_gap = np.cumsum(gaps[:, :-1], axis=1) / ks[None, :]
+    m1, se1 = _mean_se(mean_gap)
+    bad1, z1 = _violation(m1 - bound, se1, 4)
+    # and for the averaged iterate w_bar_k
+    cum = np.cumsum(W[:, :-1], axis=1) / ks[None, :, None]
+    avg_gap = np.array([[float(problem.loss(NUMPY, w)) - f_star for w in run] for run in cum])
+    m2, se2 = _mean_se(avg_gap)
+    bad2, z2 = _violation(m2 - bound, se2, 4)
+    return _result(not (bad1 or bad2), dict(
+        up_memory=up_memory, gamma=gamma, omega_up=wu, omega_down=wd, L=L, B2_assumption2=B2, V_0=V0,
+        sigma2_over_b=s2b, worst_z_mean_of_gaps=z1, worst_z_averaged_iterate=z2,
+        final_mean_of_gaps=float(m1[-1]), final_averaged_gap=float(m2[-1]), final_bound=float(bound[-1]),
+        tightness_max_mean_of_gaps_over_bound=float(np.max(m1 / bound)),
+        tightness_max_averaged_gap_over_bound=float(np.max(m2 / bound))),
+        "Monte Carlo over MCM runs with DIANA's uplink memory (reference_impl.algorithms.mcm, QSGD both ways) on a "
+        "heterogeneous least squares (the workers' targets differ: B^2 of Assumption 2 reported): "
+        "(1/k) sum_{i<k} E[F(w_i) - F_*] (Theorem 6's per-step inequality summed) and E[F(w_bar_k) - F_*] against "
+        "2 (V_0/(gamma k) + gamma sigma^2 Phi/(N b)) at every k; a violation when a mean excess exceeds 4 standard "
+        "errors")
+
+
+register(Claim(
+    id="mcm.heterogeneous-extension", paper=P, source="004, slide 'Extensions - and partial take away' (1), with Assumption 2",
+    statement=_tex(r"Heterogeneous framework: the previous theorems are valid (at the cost of a constant 2) under "
+                   r"Assumption 2, $\Vert\nabla F_i(w_*)\Vert^2\le B^2$ for all $i$; checked for Theorem 6: "
+                   r"$@E[F(\bar w_k)-F_*]\le 2(\frac{V_0}{\gamma k}+\frac{\gamma\sigma^2\Phi(\gamma)}{Nb})$."),
+    status="verified-numeric", check=check_heterogeneous_extension,
+    params=(Param("d", 4, 2, 12, kind="int", help="dimension"), Param("N", 4, 1, 16, kind="int", help="workers"),
+            Param("n", 20, 4, 200, kind="int", help="rows per worker (same rows, different targets)"),
+            Param("batch", 0, 0, 200, kind="int", help="mini-batch size b; 0: exact gradients"),
+            Param("spread", Fr(10), 0, 100, help="heterogeneity of the targets (0: homogeneous)"),
+            Param("levels_up", 1, 1, 64, kind="int", help="QSGD levels of C_up"),
+            Param("levels_down", 2, 1, 64, kind="int", help="QSGD levels of C_down"),
+            Param("gamma_frac", Fr(1), 0, 1, low_open=True, help="gamma = frac * gamma_max"),
+            Param("alpha_down", Fr(1, 8), 0, 1, low_open=True, help="downlink memory rate <= min(1, 1/(4 omega_down))"),
+            Param("K", 120, 2, 100000, kind="int", help="iterations"),
+            Param("runs", 6, 2, 100000, kind="int", help="independent runs")),
+    expression={"rate": T.theorem6_rate_heterogeneous, "factor": T.heterogeneous_factor},
+    notes="The slide does not say where the constant 2 goes; we read it as Theorem 6's rate doubled at the same "
+          "gamma_max, with the uplink memory of the memory-mechanism slide (DIANA's, alpha_up = 1/(2(omega_up + 1)), "
+          "the authors' default; first upload in full precision) and V_0 = ||w_0 - w_*||^2 (Upsilon_0 = 0). "
+          "Checked in the summed form (1/k) sum_{i<k} E[F(w_i) - F_*], which implies the averaged-iterate form by "
+          "Jensen and is what the per-step inequality gives, and in the printed averaged form. Without the uplink "
+          "memory (hypothesis removed, a mutant) the summed form fails: the iterates keep a noise floor "
+          "proportional to gamma omega_up B^2/N even with exact gradients (the slide's 'compression can prevent the "
+          "algorithm from converging'). The other theorems' heterogeneous versions are not re-run (the same "
+          "machinery would apply); the non-convex theorem is not stated (mcm.nonconvex-theorem)."))
+
+
+@_memo
+def check_assumption2_memory(p) -> CheckResult:
+    from reference_impl.algorithms.diana import diana
+
+    problem, x_star, B2, _ = _hetero_setup(dict(p, batch=0), "assumption-2")
+    d, N, K = problem.d, p["N"], p["K"]
+    up = _qsgd(p["levels_up"])
+    wu, L = up.constant(d), float(problem.L)
+    gamma = float(p["gamma_frac"]) / (L * (1 + 2 * wu / N))       # DIANA's step-size range [MGTR19]
+    local = _worker_grads_at(problem, x_star)                      # grad F_i(w_*)
+    target = local if T.memory_limit == "local" else np.zeros_like(local) + local.mean(axis=0)
+    finals, firsts, messages = [], [], []
+    for r in range(p["runs"]):
+        rng = np.random.default_rng(seed_from_names(P, "assumption-2", r))
+        algo = diana(gamma, up)
+        state = algo.init(problem, NUMPY)
+        for k in range(K):
+            state, info = algo.step(state, problem, NUMPY, rng)
+            if k == 0:
+                firsts.append(float(((np.asarray(state.up.h) - target) ** 2).sum(axis=1).max()))
+        finals.append(float(((np.asarray(state.up.h) - target) ** 2).sum(axis=1).max()))
+        messages.append(float((np.asarray(info.uplink) ** 2).sum(axis=1).max()))
+    tol = 1e-10 * (1 + B2)
+    holds = B2 > 0 and max(finals) <= tol
+    return _result(holds, dict(B2_assumption2=B2, memory_limit=T.memory_limit, gamma=gamma, omega_up=wu,
+                               max_dist_sq_memory_to_limit_after_1=max(firsts),
+                               max_dist_sq_memory_to_limit_final=max(finals), tolerance=tol,
+                               final_max_uplink_message_sq=max(messages), K=K),
+                   "runs of DIANA's uplink memory (reference_impl.algorithms.diana, QSGD, exact gradients) on a "
+                   "heterogeneous least squares: max_i ||h_K^i - limit_i||^2 must fall below 1e-10 (1 + B^2) after K "
+                   "rounds, with limit_i = grad F_i(w_*) (B^2 = max_i ||grad F_i(w_*)||^2 > 0)")
+
+
+register(Claim(
+    id="mcm.assumption-2-memory", paper=P, source="004, slide '2. The memory mechanism' (Assumption 2, Challenge, Solution)",
+    statement=_tex(r"Under Assumption 2 ($\Vert\nabla F_i(w_*)\Vert^2\le B^2$, heterogeneous workers) compressing "
+                   r"$g_k^i$ compresses a quantity that does not go to 0; the memory $h_{k+1}^i=h_k^i+\alpha C_{\mathrm{up}}"
+                   r"(g_k^i-h_k^i)$ satisfies $h_k^i\to\nabla F_i(w_*)$, so the compressed $g_k^i-h_k^i$ goes to 0."),
+    status="verified-numeric", check=check_assumption2_memory,
+    params=(Param("d", 4, 2, 12, kind="int"), Param("N", 4, 1, 16, kind="int"), Param("n", 20, 4, 200, kind="int"),
+            Param("spread", Fr(3), 0, 100, low_open=True, help="heterogeneity (> 0: Assumption 2 with B > 0)"),
+            Param("levels_up", 2, 1, 64, kind="int"),
+            Param("gamma_frac", Fr(1, 2), 0, 1, low_open=True, help="gamma = frac / (L (1 + 2 omega_up/N))"),
+            Param("K", 300, 10, 100000, kind="int"), Param("runs", 2, 1, 1000, kind="int")),
+    expression={"memory_limit": sp.Symbol("grad_F_i_w_star")},
+    notes="A limit checked on finite runs: the memory distance decays geometrically (rate ~ max(1 - gamma mu, "
+          "1 - alpha_up)); 1e-10 (1 + B^2) after K = 300 rounds at the defaults. The limit is worker-dependent: "
+          "the mutant 'h_k^i -> grad F(w_*)' (= 0, the global gradient) fails by B^2. The crucial role of the "
+          "uplink memory on heterogeneous data (same slide, [MGTR19, PD20]) is the mutant of "
+          "mcm.heterogeneous-extension without memory."))
+
+
+# -- the features table ------------------------------------------------------------------------------------
+def _feature_algorithms(gamma):
+    """The rows of the features table that reference_impl implements, with rand-1 compressors (d = 4)."""
+    from reference_impl.algorithms.artemis import artemis
+    from reference_impl.algorithms.diana import diana
+    from reference_impl.algorithms.dore import dore
+    from reference_impl.algorithms.double_squeeze import double_squeeze
+    from reference_impl.algorithms.mcm import mcm
+    from reference_impl.algorithms.qsgd import qsgd
+    from reference_impl.algorithms.rand_mcm import rand_mcm
+
+    up, down = _randk(1), _randk(1)
+    return {"Qsgd": qsgd(gamma, 1), "Diana": diana(gamma, up), "Dore": dore(gamma, up, down),
+            "Double-Squeeze": double_squeeze(gamma, up, down), "Artemis": artemis(gamma, up, down),
+            "MCM": mcm(gamma, up, down), "Rand-MCM": rand_mcm(gamma, up, down)}
+
+
+def _nonzero(x) -> bool:
+    return x is not None and bool(np.any(np.asarray(x, float) != 0))
+
+
+def _run_steps(algo, problem, steps, seed):
+    rng = np.random.default_rng(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TheoryRangeWarning)
+        state = algo.init(problem, NUMPY)
+    infos = []
+    for _ in range(steps):
+        state, info = algo.step(state, problem, NUMPY, rng)
+        infos.append(info)
+    return state, infos
+
+
+def observed_features(algo, moving, at_optimum, seed) -> tuple:
+    """The features table's columns observed on runs of ``algo``.
+
+    * compression: ``two-way`` when the round-2 broadcast costs fewer bits than a float32 vector;
+    * h_k^i (uplink memory), behaviourally: started at w_* on a heterogeneous problem (grad F_i(w_*) != 0)
+      with exact gradients, the server's model stays at w_* (within 1e-9 (1 + B), float rounding) for 4 rounds
+      (only a memory makes the compressed messages vanish there; without one it moves by ~ gamma B);
+    * e_k^i, E_k, H_k: the state after 2 rounds carries a nonzero uplink error (``delta_up``), downlink error
+      (``delta_down`` or ``e``) or downlink memory (``H``);
+    * Rand.: the workers' local models differ after 2 rounds;
+    * update point: ``non-degraded`` when the workers' local models differ from the server's model.
+    """
+    d = moving.d
+    state, infos = _run_steps(algo, moving, 2, seed)
+    two_way = infos[-1].downlink_bits < 32 * d
+    _, infos0 = _run_steps(algo, at_optimum, 4, seed)
+    # w_* = 0 for ``at_optimum`` up to float rounding of its construction (~1e-15): "stays" = within 1e-9 (1 + B)
+    B = float(np.sqrt((_worker_grads_at(at_optimum, np.zeros(d)) ** 2).sum(axis=1).max()))
+    h_up = all(float(np.abs(np.asarray(info.x, float)).max()) <= 1e-9 * (1 + B) for info in infos0)
+    fields = state._asdict()
+    e_up = _nonzero(fields.get("delta_up"))
+    E_down = _nonzero(fields.get("delta_down")) or _nonzero(fields.get("e"))
+    H_down = _nonzero(fields.get("H"))
+    w_hat = fields.get("w_hat")
+    random = w_hat is not None and np.ndim(w_hat) == 2 and bool(np.any(np.asarray(w_hat) != np.asarray(w_hat)[0]))
+    if not two_way:
+        point = None
+    else:
+        point = "non-degraded" if (w_hat is not None and _nonzero(np.asarray(w_hat, float) - np.asarray(state.w, float))) \
+            else "degraded"
+    return ("two-way" if two_way else "one-way", e_up, h_up, E_down, H_down, random, point)
+
+
+def check_table_features(p) -> CheckResult:
+    d, N = 4, 2
+    moving = heterogeneous_least_squares(d, N, 8, 3.0, "features")
+    at_optimum = heterogeneous_least_squares(d, N, 8, 3.0, "features", offset=0.0)
+    gamma = float(p["gamma_L"]) / float(moving.L)
+    rows, mismatches = {}, []
+    for name, algo in _feature_algorithms(gamma).items():
+        seen = observed_features(algo, moving, at_optimum, seed_from_names(P, "features", name))
+        printed = T.FEATURES[name]
+        rows[name] = dict(zip(T.FEATURE_COLUMNS, seen))
+        mismatches += [f"{name}: {col} printed {a!r}, observed {b!r}"
+                       for col, a, b in zip(T.FEATURE_COLUMNS, printed, seen) if a != b]
+    unchecked = sorted(set(T.FEATURES) - set(rows))
+    return _result(not mismatches, dict(observed=rows, mismatches=mismatches, rows_not_implemented=unchecked),
+                   "runs of the implemented algorithms (reference_impl.algorithms: qsgd, diana, dore, double_squeeze, "
+                   "artemis, mcm, rand_mcm; rand-1 compressors in d = 4, N = 2) on heterogeneous least squares; every "
+                   "column observed (see observed_features) against the printed table")
+
+
+register(Claim(
+    id="mcm.table-features", paper=P, source="004, slide 'Double compression: first attempts and related work', Table 'Features'",
+    statement=r"Features table: Qsgd one-way; ECQ-sgd one-way, $e_k^i$; Diana one-way, $h_k^i$; Dore two-way, $h_k^i$, "
+              r"$E_k$, degraded; Double-Squeeze (= Dist-EF-SGD) two-way, $e_k^i$, $E_k$, degraded; Artemis two-way, "
+              r"$h_k^i$, degraded; Doubly compressed SGD two-way, $h_k^i$, degraded; MCM two-way, $h_k^i$, $H_k$, "
+              r"non-degraded; Rand-MCM two-way, $h_k^i$, $H_k$, Rand., non-degraded.",
+    status="verified-numeric", check=check_table_features,
+    params=(Param("gamma_L", Fr(1, 20), 0, 1, low_open=True, help="gamma L of the probe runs"),),
+    expression={"features": T.FEATURES},
+    notes="Checks the seven rows reference_impl implements; ECQ-sgd [WHHZ18] and Doubly compressed SGD [GKMR20] "
+          "are not implemented (reported, not checked), nor is Dist-EF-SGD [ZHK19] ('identical to Double-Squeeze', "
+          "not checkable here). The compression, uplink-memory, randomisation and update-point columns are observed "
+          "behaviourally; the error-feedback and downlink-memory columns from the algorithms' state after two "
+          "rounds (a nonzero error or memory vector), i.e. against the implementations, which follow the cited "
+          "papers' update rules. The uplink-memory probe relies on the memory starting at the first gradient "
+          "(full-precision first upload, the authors' code). Eq. (3) as displayed has no uplink memory; the table "
+          "(and the implementation's default) gives MCM DIANA's uplink memory h_k^i."))
+
+
+# -- first attempts: variance of the local iterate ------------------------------------------------------
+@_memo
+def check_first_attempts_variance(p, model_alpha=0) -> CheckResult:
+    from reference_impl.algorithms.first_attempts import model_difference_compression, update_compression
+    from reference_impl.algorithms.mcm import mcm, mcm_family
+
+    problem, ev, up, down, wu, wd, batch = _setup(p, "first-attempts")
+    gamma = float(p["gamma_L"]) / ev.L               # the figure's gamma = 1/L
+    K, R = p["K"], p["runs"]
+    algos = {"update_compression": update_compression(gamma, up, down, batch=batch),
+             "model_compression": mcm_family("ModelCompression", gamma, up, down, None, model_alpha, batch),
+             "model_difference_compression": model_difference_compression(gamma, up, down, batch=batch),
+             "MCM": mcm(gamma, up, down, batch=batch)}
+    out = {}
+    for name, algo in algos.items():
+        v = np.empty(R)
+        for r in range(R):
+            state, _ = _run_steps(algo, problem, K, seed_from_names(P, "first-attempts", name, r))
+            w_hat = np.atleast_2d(np.asarray(state.w_hat, float))
+            v[r] = float(((w_hat - np.asarray(state.w, float)[None, :]) ** 2).sum(axis=1).mean())
+        out[name] = (float(v.mean()), float(v.std(ddof=1) / math.sqrt(R)))
+    m_mcm, s_mcm = out["MCM"]
+    higher = {name: m - s > 10 * (m_mcm + s_mcm) for name, (m, s) in out.items() if name != "MCM"}
+    return _result(all(higher.values()),
+                   dict(gamma=gamma, omega_up=wu, omega_down=wd, K=K,
+                        local_variance={k: dict(mean=m, stderr=s) for k, (m, s) in out.items()},
+                        at_least_10x_MCM=higher, model_compression_alpha_down=model_alpha),
+                   "Monte Carlo over runs of the real algorithms (reference_impl.algorithms.first_attempts, mcm; DIANA's "
+                   "uplink memory as in the experiments) on a homogeneous least squares at gamma = 1/L: "
+                   "E||w_hat_K - w_K||^2; 'too high': mean - 1 stderr above 10 x (MCM's mean + 1 stderr)")
+
+
+register(Claim(
+    id="mcm.first-attempts-variance", paper=P,
+    source="004, slide 'First attempts - Variance of the local iterate is too high' (and its figure, gamma = 1/L); "
+           "slide 'The downlink memory mechanism for MCM' (last sentence)",
+    statement=r"With a non-degraded update, update compression, model difference compression ($\alpha_{\mathrm{down}}=1$) "
+              r"and model compression ($\alpha_{\mathrm{down}}=0$) leave the variance of the local iterate too high; "
+              r"MCM's downlink memory is crucial to control it.",
+    status="verified-numeric", check=check_first_attempts_variance,
+    params=_compressor_params()[:3] + (
+        Param("batch", 0, 0, 200, kind="int", help="mini-batch size b; 0: exact gradients"),
+        Param("levels_up", 2, 1, 64, kind="int"), Param("levels_down", 1, 1, 64, kind="int"),
+        Param("gamma_L", Fr(1), 0, 2, low_open=True, help="gamma L (the figure: 1)"),
+        Param("K", 50, 2, 10000, kind="int"), Param("runs", 6, 2, 10000, kind="int")),
+    expression={"update_compression": T.update_compression_w_hat, "model_compression": T.model_compression_w_hat,
+                "model_difference": T.model_difference_w_hat_corrected, "mcm": T.mcm_w_hat},
+    notes="'Too high' is read as at least 10 times MCM's local variance after K rounds (the figure shows orders of "
+          "magnitude). Model difference compression is run with the corrected rule (mcm.first-attempts-formulas). "
+          "Mechanisms: update compression is a random walk of w_hat around w; model compression keeps "
+          "E||w_hat - w||^2 = omega_down ||w_k - w_0||^2 (no memory); model difference compression's memory factor "
+          "is 1 - 2 + (1 + omega_down) = omega_down (alpha = 1), >= 1 at the defaults (QSGD, one level, d = 4: "
+          "omega_down = 2); MCM's alpha_down = 1/(2(omega_down + 1)) contracts. Exact gradients by default: with "
+          "mini-batches every method has a noise floor and the comparison is about constants. Regime caveat "
+          "(measured): with a milder downlink (QSGD, 2 levels in d = 4, whose variance is well below its omega = 1) "
+          "model difference compression converges about as fast as MCM, so 'too high' holds for it only when "
+          "the downlink is compressed strongly enough (memory factor omega_down >= 1)."))
+
+
+# -- "Expected results for Double compression": noise increase proportional to omega_down -------------------
+_INC_ROWS = ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 1))
+_INC_TARGETS = (1, 1, 1, 0)          # x_* = (1/4, 1/4, 1/4); residuals -3/4 (three rows) and 3/4: noise at x_*
+
+
+def exact_double_noise(N: int, k_up: int, k_down: int, gamma: Fr) -> dict:
+    """One step from w_* (d = 3, 4 rows, every worker the same data, one sampled row per worker): exact
+    E||w_1 - w_*||^2 of unidirectional and classical double compression (eq. on slide 'first attempts'),
+    with the real rand-k compressors, by enumerating every outcome."""
+    d, x_star = 3, (Fr(1, 4),) * 3
+    grads = [np.array([Fr(a) * (sum(Fr(ai) * xi for ai, xi in zip(row, x_star)) - t) for a in row], dtype=object)
+             for row, t in zip(_INC_ROWS, _INC_TARGETS)]
+    assert all(v == 0 for v in sum(grads))
+    up, down = _randk(k_up), _randk(k_down)
+    per_worker = [(q / len(grads), v) for g in grads for q, v in up.outcomes(EXACT, g)]
+    uni = dbl = Fr(0)
+    for choice in itertools.product(per_worker, repeat=N):
+        prob = math.prod((q for q, _ in choice), start=Fr(1))
+        g_avg = sum((v for _, v in choice), np.array([Fr(0)] * d, dtype=object)) / N
+        uni += prob * sq(gamma * g_avg)
+        dbl += prob * sum((q * sq(gamma * v) for q, v in down.outcomes(EXACT, g_avg)), Fr(0))
+    return dict(omega_up=Fr(d, k_up) - 1, omega_down=Fr(d, k_down) - 1, unidirectional=uni, double=dbl,
+                increase_over_unidirectional=dbl / uni - 1)
+
+
+def check_double_compression_increase(p) -> CheckResult:
+    N, ku, gamma = p["N"], p["k_up"], p["gamma"]
+    rows = [exact_double_noise(N, ku, kd, gamma) for kd in (1, 2, 3)]           # omega_down = 2, 1/2, 0
+    e = _sym(T.double_increase_exponent)
+    ratios = [sp.nsimplify(r["increase_over_unidirectional"]) / _sym(r["omega_down"]) ** e
+              for r in rows if r["omega_down"] != 0]
+    zero_at_zero = all(r["increase_over_unidirectional"] == 0 for r in rows if r["omega_down"] == 0)
+    increases = all(r["double"] > r["unidirectional"] for r in rows if r["omega_down"] > 0)
+    proportional = len(set(ratios)) == 1
+    return _result(proportional and zero_at_zero and increases,
+                   dict(rows=rows, increase_over_omega_down_power=[str(r) for r in ratios], exponent=e),
+                   "exact enumeration (Fractions) of one step from w_* with the real rand-k compressors in d = 3 "
+                   "(omega_down = 2, 1/2, 0), N workers sampling one of 4 rows each: the relative noise increase of "
+                   "double over unidirectional compression divided by omega_down^exponent must be one constant")
+
+
+register(Claim(
+    id="mcm.double-compression-noise-increase", paper=P, source="004, slide 'Expected results for Double compression'",
+    statement=_tex(r"With double compression ($w_k=w_{k-1}-\gamma C_{\mathrm{down}}(\frac1N\sum_iC_{\mathrm{up}}(g_k^i))$) "
+                   r"the level of noise in the gradient increases, proportionally to $@wd$; the limit variance "
+                   r"provably increases [PD20]."),
+    status="verified-numeric", check=check_double_compression_increase,
+    params=(Param("N", 2, 1, 3, kind="int", help="workers (12^N outcomes)"),
+            Param("k_up", 1, 1, 3, kind="int", help="rand-k of C_up in d = 3"),
+            Param("gamma", Fr(1, 10), 0, 1, low_open=True)),
+    expression={"exponent": T.double_increase_exponent, "double": T.noise_double, "unidirectional": T.noise_unidirectional},
+    notes="Exact: the increase is omega_down times the unidirectional noise for compressors with equality in "
+          "Assumption 1 (the factor (1 + omega_down) of the corrected double-compression noise, "
+          "mcm.theorem-4-noise-levels). The limit-variance statement is [PD20]'s, not re-derived here."))
+
+
+# -- "A practical algorithm?", summary (2) -----------------------------------------------------------------
+def check_ghost_summary_variance(p, step="ghost_natural_step") -> CheckResult:
+    wu, wd, N = T.omega_up, T.omega_down, T.N
+    t = sp.Symbol("t", nonnegative=True)
+    ratio = T.ghost_over_unidirectional.subs(T.gamma, getattr(T, step))
+    # the two branches of the max of the natural step: omega_up/N = omega_down + t, or omega_down = omega_up/N + t
+    certificates = {}
+    for label, sub in (("omega_up/N >= omega_down", {wu: N * (wd + t)}), ("omega_down >= omega_up/N", {wd: wu / N + t})):
+        gap = sp.together(sp.simplify(2 - ratio.subs(sub)))
+        ok = (not gap.has(sp.Max)) and _nonnegative_polynomial(sp.numer(gap)) and _nonnegative_polynomial(sp.denom(gap))
+        certificates[label] = dict(two_minus_ratio=str(gap), nonnegative=bool(ok))
+    sup_omega_down = sp.limit(ratio.subs(sp.Max(1 + wu / N, 1 + wd), 1 + wd) if ratio.has(sp.Max) else ratio, wd, sp.oo)
+    grid = max(float(ratio.subs({wu: a, wd: b_, N: n_})) for a in (0.1, 1, 10, 1e3) for b_ in (0.1, 1, 10, 1e3)
+               for n_ in (1, 10))
+    holds = all(c["nonnegative"] for c in certificates.values())
+    return _result(holds, dict(step=step, ghost_noise_over_unidirectional=str(ratio), certificates=certificates,
+                               limit_omega_down_to_infinity=sup_omega_down, max_over_grid=grid,
+                               tightness_max_over_grid_over_2=grid / 2),
+                   "sympy: Ghost's noise term over the unidirectional one, 1 + 2 gamma L omega_down, at the natural step "
+                   "gamma = 1/(2L max(1 + omega_up/N, 1 + omega_down)) of observation 3 after Theorem 3: 2 - ratio is a "
+                   "ratio of polynomials with nonnegative coefficients on both branches of the max (a certificate of "
+                   "ratio <= 2); its limit as omega_down -> oo and its maximum over a grid are reported")
+
+
+register(Claim(
+    id="mcm.ghost-summary-variance", paper=P, source="004, slide 'A practical algorithm?', Summary (2)",
+    statement=_tex(r"For the Ghost iterate the limit variance is nearly of the same order as with simple compression: "
+                   r"$\gamma^2\frac{(1+@wu)\sigma^2}{Nb}(1+2\gamma L@wd)$ against $\gamma^2\frac{(1+@wu)\sigma^2}{Nb}$."),
+    status="verified-symbolic", check=check_ghost_summary_variance, params=(),
+    expression={"ratio": T.ghost_over_unidirectional, "natural_step": T.ghost_natural_step},
+    notes="'Nearly of the same order' read as: within an absolute factor, here 2, at the natural step of observation "
+          "3 (1 + omega_down/max(1 + omega_up/N, 1 + omega_down) < 2). At Theorem 3's limit gamma_max^up alone the "
+          "factor is 1 + omega_down/(1 + omega_up/N), unbounded in omega_down (the mutant). 'Summary (1)' (convergence "
+          "of the hypothetical iterate) is mcm.theorem-3."))
+
+
+# -- statements too vague to check (or not about the slides' own quantities) -------------------------------
+def _not_checkable(claim_id, source, statement, reason):
+    register(Claim(id=claim_id, paper=P, source=source, statement=statement, status="not-checkable", check=None,
+                   notes=reason))
+
+
+_not_checkable(
+    "mcm.nonconvex-theorem", "004, slide 'Extensions - and partial take away' (2)",
+    "Another theorem is provided in the non-convex regime, with similar take-away.",
+    "The theorem is only mentioned: the slides give neither its hypotheses nor its bound (a rate on "
+    "E||grad F||^2, constants, step-size range), so there is nothing to compare a run or a derivation with. The "
+    "non-convex experiments (MNIST, Fashion-MNIST, EMNIST, CIFAR-10) are numerical results (mcm.experiments).")
+_not_checkable(
+    "mcm.motivation", "004, slides 'Compression - multiple directions', 'Bi-directional compression', "
+    "'Do we need double compression?'",
+    "Compression is a well identified problem [KMA+19]; compression can prevent convergence (error feedback "
+    "[SCJ18, SK19], memory [MGTR19]); double compression: broadcast vs upload speeds, upload and download are "
+    "symmetric in communicated bits.",
+    "Qualitative motivation and network-speed considerations (no quantity of the algorithms). The quantitative "
+    "part, that compression without memory prevents convergence on heterogeneous data, is checked by the "
+    "no-memory mutant of mcm.heterogeneous-extension and by mcm.assumption-2-memory; that each worker uploads "
+    "and downloads one compressed d-vector per round holds by construction of every bidirectional algorithm.")
+_not_checkable(
+    "mcm.ghost-infeasible", "004, slides 'The non-degraded update' (last line) and 'A practical algorithm?' Summary (3)",
+    "Update (1) is not feasible in practice (Ghost algorithm); this algorithm cannot be implemented in practice.",
+    "An information-flow statement: w_hat_k = w_{k-1} - gamma C_down(...) needs the uncompressed w_{k-1} on the "
+    "workers, i.e. a full-precision downlink; there is no number to compute. (reference_impl.algorithms.ghost runs it "
+    "as a simulation, which is what the Ghost claims use.)")
+_not_checkable(
+    "mcm.proof-strategy-remarks", "004, slides 'Sketch of proof, 2' (first line) and 'Contraction for Ghost' (last line)",
+    "Classical perturbed iterate approach [MPP+16]; the line of proof is the same for strongly convex, but "
+    "different for non-convex.",
+    "Remarks on proofs the slides do not show. The displayed steps of the perturbed-iterate proof are checked: "
+    "mcm.perturbed-iterate-identity, mcm.perturbed-iterate-decomposition, mcm.strong-contraction-bounds.")
+_not_checkable(
+    "mcm.cited-results", "004, slides 'Expected results for Double compression' (3), 'Limit Variance' (2)-(3) "
+    "references, 'Limit learning rate' (gamma_max^up's attribution) and footnote 2",
+    "Results quoted from other papers: the limit variance of double compression increases [PD20]; Diana's variance "
+    "[MGTR19, Eq. 16 in Th. 2]; Dore's (1 - rho)^{-1} >= (1 + omega_up/N)(1 + omega_down) [LLTY20, Cor. 1]; Artemis "
+    "[PD20, Table 2, Th. 3]; gamma D'_1 ~ gamma^2 sigma^2 (1 + omega_up)(1 + omega_down)/N [GKMR20, Th. I.1]; the "
+    "omega^{3/2} dependency of Horvath et al. [HKM+19, Th. 4].",
+    "These are statements of other papers in their own notation (rho, D'_1, their assumptions); checking them "
+    "means re-deriving those papers. The forms the slides use are checked where the slides state them: "
+    "mcm.limit-variance, mcm.limit-variance-comparison, mcm.table-rates-limit-variance, mcm.gamma-max.")
+_not_checkable(
+    "mcm.beyond-quadratic", "004, slide 'Convergence of Rand-MCM' (after Theorem 9)",
+    "Extending the proof beyond quadratic functions is possible, though it requires an assumption on third or higher "
+    "order derivatives of F (e.g. self-concordance [Bac10]) to control E[||grad F(w_hat) - E grad F(w_hat)||^2 | w].",
+    "A statement about what a proof not given would need; nothing to compute.")
+_not_checkable(
+    "mcm.rand-mcm-remarks", "004, slides 'Next step: worker dependent downlink compression: Rand-MCM!' (Advantages, "
+    "Drawbacks, Solutions)",
+    "Independence could help reduce the variance; workers can choose their compression level; helps with partial "
+    "participation; honest-but-curious clients; drawback: N memories; solutions: a single averaged memory with "
+    "periodic resets, or G groups (Rand-MCM-G).",
+    "Design remarks, stated as possibilities ('could help'). The quantitative one, the variance reduction by "
+    "independent downlink compressions, is Theorem 9's 1/C (mcm.theorem-9); Rand-MCM-G is covered by "
+    "mcm.theorem-8; the single-memory variant is implemented (reference_impl.algorithms.rand_mcm, single_memory) "
+    "but no theorem is stated for it.")
+_not_checkable(
+    "mcm.experiments", "004, slides 'Experiments', 'More experiments', 'More experiments (convex)', 'More experiments, "
+    "non convex', 'Experiments: Randomization + single memory'",
+    "Figures (quantum, superconduct, LSR, MNIST, CIFAR-10; Rand-MCM with a single memory) and the tables 'Excess loss "
+    "after 450 epochs' (a9a, phishing, w8a: SGD, DIANA, MCM, DORE) and the non-convex accuracies/train losses after "
+    "300 epochs.",
+    "Numerical results on data sets, minutes to hours of runs: reproduced (with their own tolerances) by the "
+    "reproductions (reproductions/mcm.py: convex_table and the figures; reproductions/deep.py for the networks), not "
+    "by a claim check.")
+_not_checkable(
+    "mcm.take-away", "004, slides 'Extensions - and partial take away' (Take away), 'Conclusion and open directions'",
+    "MCM = Model Compression with Memory; uses a memory on the downlink as Mishchenko et al. on the uplink; "
+    "underlines the importance not to degrade the global model; reduces (nearly cancels) the impact of downlink "
+    "compression; achieves the same asymptotic rate as unidirectional compression; open directions.",
+    "Naming, attribution, summary and open questions. The quantitative summaries are checked elsewhere: "
+    "unbiasedness of the local model (mcm.unbiased-local-model), attenuation of the downlink term by gamma "
+    "(mcm.limit-variance), the same asymptotic complexity as Diana (mcm.table-rates-sc-complexity, "
+    "mcm.table-rates-convex-complexity).")
+
+
+# -- mutants of the claims of this section ----------------------------------------------------------------
+_m("mcm.unbiased-local-model", "eq. (3)'s alpha_down on the w_hat line: w_hat_{k+1} = H_k + alpha_down C_down(Omega)",
+   check_unbiased_local_model, {"mcm_w_hat": T.H_prev + T.alpha_down * T.C_down(T.mcm_omega)})
+_m("mcm.unbiased-local-model", "Ghost's w_hat_k from w_hat_{k-1} instead of w_{k-1} (update compression)",
+   check_unbiased_local_model, {"ghost_w_hat": T.update_compression_w_hat})
+_m("mcm.first-attempts-formulas", "(erratum) model difference with + C_down(w_k - w_hat_{k-1}) (the correction): "
+   "must hold", check_first_attempts_formulas, {"model_difference_w_hat_printed": T.model_difference_w_hat_corrected})
+_m("mcm.equation-4", "(erratum) Omega^i = w_{k+1} - H^i_k (the correction): must hold", check_equation4,
+   {"rand_mcm_w_hat_printed": T.rand_mcm_w_hat_corrected})
+_m("mcm.memory-update-equation", "(erratum) the memory averaged with the messages (the correction): must hold",
+   check_memory_update_equation, {"memory_aggregate_printed": T.memory_aggregate_corrected})
+_m("mcm.proposition-1-proof", "(erratum) '=' read as '<=' (the correction): must hold", check_proposition1_proof,
+   {"proposition1_proof_relation": "le"})
+_m("mcm.perturbed-iterate-identity", "cross term -2 gamma typed -gamma", check_perturbed_iterate_identity,
+   {"perturbed_identity_rhs": T.E_dist - _g * T.E_inner + _g**2 * T.Ghat_sq})
+_m("mcm.perturbed-iterate-identity", "gamma^2 E||g_hat||^2 typed gamma E||g_hat||^2", check_perturbed_iterate_identity,
+   {"perturbed_identity_rhs": T.E_dist - 2 * _g * T.E_inner + _g * T.Ghat_sq})
+_m("mcm.perturbed-iterate-decomposition", "(erratum) residual with the opposite sign (the correction): must hold",
+   check_perturbed_iterate_decomposition, {"perturbed_residual_sign": -1})
+_m("mcm.strong-contraction-bounds", "(erratum) mu read as mu/2 (the correction): must hold",
+   check_strong_contraction_bounds, {"strong_contraction_coefficient": sp.Rational(1, 2)})
+_m("mcm.heterogeneous-extension", "hypothesis removed: no uplink memory (eq. (3) as displayed, C_up(g_i))",
+   check_heterogeneous_extension, up_memory=False)
+_m("mcm.heterogeneous-extension", "V_0/(gamma k) typed V_0/(gamma k^2)", check_heterogeneous_extension,
+   {"theorem6_rate_heterogeneous": T.heterogeneous_factor * (T.V_0 / (_g * T.K**2) + _g * _s**2 * T.Phi / (_N * _b))})
+_m("mcm.assumption-2-memory", "h_k^i -> grad F(w_*) (the global gradient, 0) instead of grad F_i(w_*)",
+   check_assumption2_memory, {"memory_limit": "global"})
+_m("mcm.table-features", "MCM's H_k tick dropped", check_table_features,
+   items=[(T.FEATURES, "MCM", ("two-way", False, True, False, False, False, "non-degraded"))])
+_m("mcm.table-features", "Artemis's update point typed non-degraded", check_table_features,
+   items=[(T.FEATURES, "Artemis", ("two-way", False, True, False, False, False, "non-degraded"))])
+_m("mcm.table-features", "Diana's h_k^i tick dropped (Qsgd's row)", check_table_features,
+   items=[(T.FEATURES, "Diana", ("one-way", False, False, False, False, False, None))])
+_m("mcm.first-attempts-variance", "model compression's alpha_down = 0 typed MCM's alpha_down = 1/(2(omega_down + 1)) "
+   "(the memory the sentence calls crucial restored)", check_first_attempts_variance, model_alpha=None)
+_m("mcm.double-compression-noise-increase", "proportionally to omega_down^2", check_double_compression_increase,
+   {"double_increase_exponent": sp.Integer(2)})
+_m("mcm.ghost-summary-variance", "hypothesis removed: Theorem 3's gamma_max^up instead of the natural step",
+   check_ghost_summary_variance, step="gamma_max_up")
+
+
+# =========================================================================================================
+# Coverage: every statement of the seed (004_0e25362dabf1950b.txt, line numbers of that file; slides that
+# repeat a display on consecutive builds are listed once) -> the claims that check it. An empty tuple: a
+# definition or hypothesis with nothing to check on its own (the note says where it is used).
+# =========================================================================================================
+COVERAGE = (
+    ("L57-100 'Compression - multiple directions' (operators, properties, error feedback, memory)", ("mcm.motivation",),
+     "qualitative; 'compression can prevent convergence' is the no-memory mutant of mcm.heterogeneous-extension"),
+    ("L114-125 'Bi-directional compression' (C_up, C_down introduced; figure)", (), "definitions"),
+    ("L127-133 Assumption 1 (unbiased, E||C(x) - x||^2 <= omega ||x||^2); quantization, sparsification satisfy it", (),
+     "hypothesis of every claim; the compressors' unbiasedness and omega are tested by tests/test_compressor_contracts.py; "
+     "its equality case is used in mcm.proposition-1-proof"),
+    ("L136-152 'Do we need double compression?' (speeds, bits symmetric)", ("mcm.motivation",), "not quantitative"),
+    ("L154-156 classical double compression update w_k = w_{k-1} - gamma C_down((1/N) sum C_up(g))",
+     ("mcm.theorem-4-noise-levels", "mcm.double-compression-noise-increase"), "its one-step noise, exact"),
+    ("L159-170 Table 'Features' (columns Compr., e_k^i, h_k^i, E_k, H_k, Rand., update point; 9 rows)",
+     ("mcm.table-features",), "7 rows run; ECQ-sgd, Doubly compressed SGD, Dist-EF-SGD not implemented"),
+    ("L172 'Precise comparison of convergence results will be given afterwards'", (), "pointer"),
+    ("L174-178 'Expected results for Double compression' (1)-(3)",
+     ("mcm.double-compression-noise-increase", "mcm.cited-results"), "(3) is [PD20]'s"),
+    ("L186-190 Assumption 2 (||grad F_i(w_*)||^2 <= B^2)", ("mcm.assumption-2-memory", "mcm.heterogeneous-extension"),
+     "B^2 computed on the heterogeneous problems"),
+    ("L192-206 Challenge (compressing a quantity that does not go to 0) / Solution h_k^i -> grad F_i(w_*)",
+     ("mcm.assumption-2-memory",), ""),
+    ("L208-213 memory update equations", ("mcm.memory-update-equation", "mcm.assumption-2-memory"),
+     "erratum: memory term outside the sum"),
+    ("L215-219 'Crucial role of (uplink)-memory on heterogeneous data'; 'Expected improvement' figure",
+     ("mcm.heterogeneous-extension",), "its no-memory mutant fails"),
+    ("L223-237 classical double compression, gradient at the server's point", ("mcm.table-features",),
+     "'degraded' update point"),
+    ("L239-258 MCM/Ghost eq. (1), E[w_hat_k | w_k] = w_k", ("mcm.unbiased-local-model",), ""),
+    ("L260 'Update (1) is not feasible in practice' (Ghost)", ("mcm.ghost-infeasible",), ""),
+    ("L262-279 'Ghost algorithm', outline", (), "headings"),
+    ("L283-313 Assumptions 3 (smoothness) and 4 (convexity)", (),
+     "hypotheses; L from the data (largest eigenvalue) in every numeric check; convex least squares"),
+    ("L315-317 Assumption 5 (noise <= sigma^2/b)", (), "hypothesis; sigma^2/b is the exact mini-batch noise at the visited points"),
+    ("L321-325 Definition 1, eq. (2) (Ghost)", ("mcm.unbiased-local-model",), "same as eq. (1)"),
+    ("L327-331 Proposition 1", ("mcm.proposition-1",), ""),
+    ("L335-345 proof of Proposition 1 (identity, '= gamma^2 omega_down ||g~||^2', bias-variance)",
+     ("mcm.proposition-1-proof", "mcm.proposition-1"), "erratum: '=' for '<='"),
+    ("L347 'the variance of the local model is bounded by an affine function ...'", ("mcm.proposition-1",), ""),
+    ("L349-353 perturbed iterate identity [MPP+16]", ("mcm.perturbed-iterate-identity", "mcm.proof-strategy-remarks"), ""),
+    ("L355-359 decomposition of -2 gamma E<grad F(w_hat), w - w_*>", ("mcm.perturbed-iterate-decomposition",),
+     "erratum: sign of the residual"),
+    ("L373-375 bullet (1): strong contraction bounds", ("mcm.strong-contraction-bounds",), "erratum: mu for mu/2"),
+    ("L376 bullet (2): 'positive residual term'", ("mcm.perturbed-iterate-decomposition",), "negative as printed"),
+    ("L378-380 Theorem 2", ("mcm.theorem-2",), "erratum: hypotheses missing"),
+    ("L384-388 Theorem 3", ("mcm.theorem-3",), ""),
+    ("L390-394 observations (1)-(3) after Theorem 3", ("mcm.theorem-3",), "checked symbolically inside"),
+    ("L396 'Line of proof is the same for strongly convex, different for non-convex'", ("mcm.proof-strategy-remarks",), ""),
+    ("L400-404 Theorem 4", ("mcm.theorem-4",), ""),
+    ("L406-416 noise levels: Ghost, classical double, unidirectional", ("mcm.theorem-4-noise-levels",),
+     "erratum: double compression's omega_down for (1 + omega_down)"),
+    ("L420-424 'A practical algorithm?' Summary (1)-(3)",
+     ("mcm.theorem-3", "mcm.ghost-summary-variance", "mcm.ghost-infeasible"), ""),
+    ("L434-458 'New attempts': Ghost, update compression, model compression, model difference compression",
+     ("mcm.first-attempts-formulas", "mcm.unbiased-local-model"), "erratum: model difference compression's rule"),
+    ("L460-470 'First attempts - Variance of the local iterate is too high' and its figure (gamma = 1/L)",
+     ("mcm.first-attempts-variance",), ""),
+    ("L472-482 downlink memory H_k, eq. (3), items 1-3, 'crucial to control the variance'",
+     ("mcm.unbiased-local-model", "mcm.first-attempts-variance", "mcm.table-features"), ""),
+    ("L484-492 Upsilon_k, Theorem 5", ("mcm.theorem-5",), "erratum: alpha condition"),
+    ("L494-507 V_k and Phi(gamma)", ("mcm.gamma-max",), "weight and Phi derived"),
+    ("L509-513 Theorem 6", ("mcm.theorem-6",), ""),
+    ("L528-532 tuned step, 2 sqrt(...) + O(1/K), sigma = 0: O(1/K)", ("mcm.theorem-6-corollary",), ""),
+    ("L536 'Better limit variance => better rate'", ("mcm.table-rates-convex-complexity", "mcm.table-rates-sc-complexity"),
+     "complexities proportional to the limit-variance factor"),
+    ("L538-546 limit variance (1)-(2)", ("mcm.limit-variance",), ""),
+    ("L548-554 limit variance (3) and its citations", ("mcm.limit-variance-comparison", "mcm.cited-results"),
+     "erratum: a regime statement"),
+    ("L556-564 gamma_max and its three components", ("mcm.gamma-max",), ""),
+    ("L566-569 Remarks (Dore's gamma_max, omega^{3/2} vs omega^2)", ("mcm.remark-gamma-max-dore", "mcm.remark-gamma-max"),
+     "erratum: first bullet not for all compressors"),
+    ("L571 footnote 2 (Horvath et al.)", ("mcm.cited-results",), ""),
+    ("L575 L~ definition", ("mcm.theorem-7-decreasing-steps",), ""),
+    ("L577-586 Theorem 7 and part (1)", ("mcm.theorem-7",), ""),
+    ("L587-589 Theorem 7 part (2)", ("mcm.theorem-7-decreasing-steps", "mcm.table-rates-sc-complexity"),
+     "erratum: gamma_0 > gamma_max"),
+    ("L591-602 Table 'Summary of rates' (rows gamma_max, limit variance, SC rate, SC complexity, convex complexity; "
+     "columns Diana, Artemis/Dore, MCM/Rand-MCM)",
+     ("mcm.table-rates-gamma-max", "mcm.table-rates-limit-variance", "mcm.table-rates-sc-rate",
+      "mcm.table-rates-sc-complexity", "mcm.table-rates-convex-complexity"), "erratum: MCM's gamma_max entry"),
+    ("L606 Extensions (1): heterogeneous framework, constant 2, Assumption 2", ("mcm.heterogeneous-extension",),
+     "checked for Theorem 6"),
+    ("L607 Extensions (2): non-convex theorem", ("mcm.nonconvex-theorem",), ""),
+    ("L609-613 Take away (1)-(3)", ("mcm.take-away", "mcm.unbiased-local-model"), ""),
+    ("L615-619 Rand-MCM eq. (4)", ("mcm.equation-4", "mcm.theorem-8"), "erratum: common Omega"),
+    ("L621-666 Rand-MCM advantages, drawbacks, solutions (single memory, Rand-MCM-G)",
+     ("mcm.rand-mcm-remarks", "mcm.theorem-8", "mcm.theorem-9"), ""),
+    ("L668-682 Theorem 8", ("mcm.theorem-8",), "Theorems 5 and 6 run for Rand-MCM(-G)"),
+    ("L684-694 Theorem 9 (Phi^Rd, C = N, G, 1)", ("mcm.theorem-9",), ""),
+    ("L696 beyond quadratic functions", ("mcm.beyond-quadratic",), ""),
+    ("L698-779 experiments: figures, 'Excess loss after 450 epochs', non-convex table, Rand-MCM single memory",
+     ("mcm.experiments",), "reproductions"),
+    ("L781-829 Conclusion and open directions", ("mcm.take-away",), "summaries checked by the claims named there"),
+    ("L833-853 advertisement, references", (), "nothing to check"),
+)
