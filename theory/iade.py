@@ -53,8 +53,17 @@ radius_server = (L**2 * eta * xi_eta_s + L * eta * s * c_prime + 3 * s * c_prime
 # "Error fraction" radius / error, error = s c'^{k+1} / 2:
 zeta_printed = (2 * L**2 * eta * xi_s + 2 * L * eta * c_prime + 3 * c_prime) / c_prime**2
 zeta_corrected = 2 * radius_server / s
-bits_per_encoding_printed = (sp.Rational(105, 100) + sp.log(zeta_printed + 2, 2)) * d
-bits_per_encoding_corrected = (sp.Rational(105, 100) + sp.log(zeta_corrected + 2, 2)) * d
+# "the number of bits is at most (1.05 + log2(zeta_s + 2)) d by lemma 2.1" (end of Appendix 7.1), as a
+# function of a generic error fraction zeta:
+zeta = sp.Symbol("zeta", positive=True)
+bits_of_zeta = (sp.Rational(105, 100) + sp.log(zeta + 2, 2)) * d
+bits_per_encoding_printed = bits_of_zeta.subs(zeta, zeta_printed)
+bits_per_encoding_corrected = bits_of_zeta.subs(zeta, zeta_corrected)
+# The radii as printed in Appendix 7.1 (with xi_s, not xi_{eta s}):
+radius_worker_printed = (L**2 * eta * xi_s + L * eta * s * c_prime + s * c_prime / 2) / c_prime**2
+radius_server_printed = (L**2 * eta * xi_s + L * eta * s * c_prime + 3 * s * c_prime / 2) / c_prime**2
+# Proof of Theorem 3.1, first display: ||v_k - grad f(x_k)|| <= s c'^{k+1}.
+iade_gradient_error = s * c_prime ** (k + 1)
 
 # --- Lemma 2.1 -------------------------------------------------------------------------------
 lemma21_lower = sp.ceiling(d * sp.log(1 / eps, 2))
@@ -71,11 +80,36 @@ eta_acc = 1 / L
 g_increment = 3 * ell * sp.sqrt(2 / L) * sp.sqrt(Delta + g + h) / c
 h_increment = 5 / c * ell * sp.sqrt(2 / mu) * sp.sqrt(Delta + g + h) + ell**2 / L
 G_of = sp.sqrt(2 / mu) * sp.sqrt(Delta + g + h)
+# Appendix B: ||m_k - grad f(y_k)|| <= c^{k+1} l(k), l(k) = eps/(k+1) (Algorithm 2's two errors eps c^{k+1}/(2k+2)).
+aiade_gradient_error = eps * c ** (k + 1) / (k + 1)
+# Appendix B: ||y_k - x*|| <= (2 sqrt L/(sqrt L + sqrt mu) + tau/c) sqrt(2/mu) c^k sqrt(...) <= 3 sqrt(2/mu) c^k sqrt(...)
+y_bound_coefficient = 2 * sp.sqrt(L) / (sp.sqrt(L) + sp.sqrt(mu)) + tau / c_acc
+y_bound_constant = sp.Integer(3)
+# Appendix B: phi_0(x) = phi_0^* + mu/2 ||x - v_0||^2, phi_0^* = f(v_0), and the sentence "phi(x) <= f(x)".
+# (x, v0, f(x), f(v0) as symbols of a one-dimensional instance; the check evaluates them on real problems.)
+x_sym, v0_sym, f_x, f_v0 = sp.symbols("x v0 f_x f_v0", real=True)
+phi0 = f_v0 + mu / 2 * (x_sym - v0_sym) ** 2
+# Appendix B: "g(k) <= E1 + E2 ln^2(k+1)" (the same for h): the exponent of ln(k+1).
+gh_log_exponent = sp.Integer(2)
 
 # --- IADE-SGD (Algorithm 3, Theorem 5.2, Lemma 9.1) --------------------------------------------
 c_sgd = 1 - mu / (rho * L)
 eta_sgd = 1 / (rho * L)
 theorem52_bound = c_prime**k * xi(x0, s)    # here x0 stands for ||x_0 - x*||^2
+# Proof sketch of Theorem 5.2: "||v_k - 1/N sum_i grad_i f_i(x)|| <= rho^2 L^2 s c'^{k+1}" (a norm, as printed).
+sgd_gradient_error_printed = rho**2 * L**2 * s * c_prime ** (k + 1)
+# Algorithm 3: each quantization's squared error is at most rho^2 L^2 s c'^{k+1} / 2.
+sgd_quantization_error_sq = rho**2 * L**2 * s * c_prime ** (k + 1) / 2
+
+# --- Section 5: the memory example (sizes in G) ------------------------------------------------
+memory_dataset_G = sp.Integer(1000)
+memory_large = (sp.Integer(100), sp.Integer(10))     # "100 machines each with memory 10 G": the data fit
+memory_limited = (sp.Integer(10), sp.Integer(10))    # "10 machines each with memory 10 G": they do not
+
+# Bit orders as printed: Table 1's column (both rows), Theorem 5.2's clause, Corollary 9.2's proof.
+table1_bits_order = d * sp.log(L)
+theorem52_bits_order = N * d
+corollary92_bits_order = d
 
 # --- Table 1: iterations to reach ||x_k - x*|| <= target (leading order) ---------------------
 iterations_gd = sp.log(1 / eps) / -sp.log(1 - 1 / (L / mu))          # ~ kappa log(1/eps)
@@ -114,6 +148,26 @@ CONSTANTS = {
     "eta_sgd": Constant(r"\eta", eta_sgd, "step of IADE-SGD", "Algorithm 3"),
     "theorem52_bound": Constant(r"\mathbb E\|x_k-x^*\|^2_{\le}", theorem52_bound,
                                 "bound of Theorem 5.2 (x0 = ||x_0-x*||^2)", "Theorem 5.2"),
+    "bits_of_zeta": Constant(r"b(\zeta)", bits_of_zeta, "bits of one encoding with error fraction zeta",
+                             "Appendix 7.1 (end), from Lemma 2.1"),
+    "radius_worker_printed": Constant(r"M^{\mathrm{up}}_{\mathrm{printed}}/c'^{k+1}", radius_worker_printed,
+                                      "worker radius as printed (xi_s)", "Appendix 7.1"),
+    "radius_server_printed": Constant(r"M^{\mathrm{down}}_{\mathrm{printed}}/c'^{k+1}", radius_server_printed,
+                                      "server radius as printed (xi_s)", "Appendix 7.1"),
+    "iade_gradient_error": Constant(r"\|v_k-\nabla f(x_k)\|_{\le}", iade_gradient_error,
+                                    "error of IADE's gradient estimate", "Appendix 7.1, Theorem 3.1 sketch"),
+    "aiade_gradient_error": Constant(r"\|m_k-\nabla f(y_k)\|_{\le}", aiade_gradient_error,
+                                     "error of AIADE's gradient estimate, c^{k+1} l(k)", "Appendix B, Algorithm 2"),
+    "y_bound_coefficient": Constant(r"1+\tau+\tau/c", y_bound_coefficient,
+                                    "coefficient in the bound on ||y_k - x*||", "Appendix B"),
+    "y_bound_constant": Constant(r"3", y_bound_constant, "its printed upper bound", "Appendix B"),
+    "phi0": Constant(r"\phi_0(x)", phi0, "the first estimate function", "Appendix B"),
+    "gh_log_exponent": Constant(r"p", gh_log_exponent, "g(k), h(k) = O(ln^p(k+1))", "Appendix B"),
+    "sgd_gradient_error_printed": Constant(r"\|v_k-\bar\nabla\|_{\le,\ \mathrm{printed}}",
+                                           sgd_gradient_error_printed, "as printed (a norm)",
+                                           "Theorem 5.2 proof sketch"),
+    "sgd_quantization_error_sq": Constant(r"\varepsilon_k", sgd_quantization_error_sq,
+                                          "squared error of each quantization", "Algorithm 3"),
 }
 
 _ALL = {**{name: const.expr for name, const in CONSTANTS.items()}}
