@@ -2064,6 +2064,8 @@ _m("neolithic.neolithic-budget", "T = K (the R of T = KR dropped)", check_neolit
    exprs={"neolithic_budget_T": N.K})
 _m("neolithic.neolithic-budget", "one gradient query per iteration (Change 2 forgotten)", check_neolithic_budget,
    exprs={"neolithic_queries_per_iteration": sp.Integer(1)})
+_m("neolithic.neolithic-budget", "R + 1 compressions per iteration", check_neolithic_budget,
+   exprs={"neolithic_compressions_per_iteration": N.R + 1})
 _m("neolithic.neolithic-budget", "a budget T is T iterations (the /R dropped)", check_neolithic_budget,
    exprs={"neolithic_iterations_for_budget": N.T})
 _m("neolithic.theorem-3-unidirectional", "hypothesis C_0 = I removed (the server compresses with top-1)",
