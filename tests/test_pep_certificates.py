@@ -35,6 +35,7 @@ def _close(a: float, b: float, tol: float) -> bool:
 # ---------------------------------------------------------------------------------------------
 EXPECTED = {
     ("neolithic.lemma-1", "FCC residual after R rounds, delta-contractive compressor"): "tight",
+    ("neolithic.remark-fcc-unbiased", "FCC residual, omega-unbiased compressor scaled by 1/(1+omega)"): "tight",
     ("iade.theorem-3.1", "K steps of inexact gradient descent vs the bound as printed (xi_s)"): "violated",
     ("iade.theorem-3.1", "K steps of inexact gradient descent vs the bound corrected (xi_{eta s})"): "loose",
     ("iade.lemma-9.1", "One SGD step under the weak growth condition, step 1/(rho L)"): "tight",
@@ -130,6 +131,31 @@ def test_fcc_random_compressor_attains_the_same_worst_case():
     expectation = _fcc_randk_expectation(3, 1, 4)
     assert _close(expectation, P.fcc_residual_pep(1 / 3, 4).upper, SOLVER)
     assert _close(expectation, (2 / 3) ** 4, 1e-12)
+
+
+def _fcc_drop_unbiased_expectation(omega: float, R: int) -> float:
+    """E||v* - v^(R)||^2/||v*||^2 of FCC around C/(1+omega) for the all-or-nothing unbiased compressor
+    C(x) = (1+omega) B x, B ~ Bernoulli(1/(1+omega)) (variance exactly omega ||x||^2), all 2^R outcomes."""
+    p = float(NEO.drop_unbiased_p.subs(NEO.omega, omega))
+    v_star = np.array([2.0, -1.0, 0.5])
+    total = 0.0
+    for draws in itertools.product((0, 1), repeat=R):
+        e, prob = v_star.copy(), 1.0
+        for b in draws:
+            compressed = (1 + omega) * b * e
+            e = e - compressed / (1 + omega)
+            prob *= p if b else 1 - p
+        total += prob * float(e @ e)
+    return total / float(v_star @ v_star)
+
+
+@pytest.mark.parametrize("omega,R", [(1.0, 3), (3.0, 2), (0.5, 4)])
+def test_fcc_unbiased_pep_attained_by_all_or_nothing_compressor(omega, R):
+    result = P.fcc_unbiased_certificate(omega, R)
+    attained = _fcc_drop_unbiased_expectation(omega, R)
+    assert attained <= result.worst + SOLVER
+    assert _close(result.worst, attained, SOLVER)
+    assert result.verdict == "tight"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,6 +377,7 @@ def test_lyapunov_pep_detects_a_too_large_step():
     (lambda: P.mcm_lyapunov_certificate(7, gamma=1.0), "gamma"),
     (lambda: P.mcm_lyapunov_certificate(6, mu=0.1), "mu"),
     (lambda: P.mcm_lyapunov_certificate(7, N=0), "N"),
+    (lambda: P.fcc_unbiased_certificate(omega=-1.0), "omega"), (lambda: P.fcc_unbiased_certificate(R=7), "R"),
     (lambda: P.iade_lemma91_certificate(rho=0), "rho"), (lambda: P.iade_lemma91_certificate(mu=2.0), "mu"),
 ])
 def test_bad_parameters_name_the_parameter_and_range(call, name):

@@ -119,6 +119,46 @@ def fcc_certificate(delta: float = 1 / 3, R: int = 4) -> CertificateResult:
                    "worst E||v* - v^(R)||^2/||v*||^2; equality (tight) contradicts the printed strict '<'")
 
 
+@functools.lru_cache(maxsize=64)
+def fcc_unbiased_pep(omega: float, R: int, precise: bool = False) -> PepValue:
+    """Worst ``E||v* - v^(R)||^2 / ||v*||^2`` of FCC around ``C/(1 + omega)``, C omega-unbiased (random).
+
+    Each round's compressor on each residual ``e`` is a random point with two equally likely outcomes
+    ``e +- u`` (mean ``e``, ``||u||^2 <= omega ||e||^2``, fresh per round); the residual tree has ``2^R``
+    equally likely leaves, the metric is their mean squared norm. A lower bound over U_omega; the tower
+    rule with ``scaled_unbiased_delta`` gives the matching upper bound ``(omega/(1+omega))^R``.
+    """
+    from PEPit import PEP, Point
+
+    problem = PEP()
+    v_star = problem.set_initial_point()
+    problem.set_initial_condition(v_star ** 2 <= 1)
+    scale = NEO.numeric("scaled_unbiased_delta", omega=omega)   # 1/(1 + omega)
+    leaves = [v_star]
+    for _ in range(R):
+        grown = []
+        for residual in leaves:
+            u = Point()
+            problem.add_constraint(u ** 2 <= omega * residual ** 2)
+            grown += [residual - scale * (residual + u), residual - scale * (residual - u)]
+        leaves = grown
+    metric = leaves[0] ** 2
+    for leaf in leaves[1:]:
+        metric = metric + leaf ** 2
+    problem.set_performance_metric(metric / len(leaves))
+    return solve_pep(problem, precise)
+
+
+def fcc_unbiased_certificate(omega: float = 1.0, R: int = 3) -> CertificateResult:
+    """FCC around a scaled unbiased compressor vs ``(1 - delta)^R`` at ``delta = 1/(1 + omega)``."""
+    _need(omega >= 0, "omega", omega, "[0, oo)")
+    _need(isinstance(R, int) and 1 <= R <= 6, "R", R, "[1, 6] (integer; the outcome tree has 2^R leaves)")
+    delta = NEO.numeric("scaled_unbiased_delta", omega=omega)
+    printed = NEO.numeric("fcc_residual", delta=delta, R=R)
+    return _result(fcc_unbiased_pep(float(omega), R), printed, dict(omega=omega, R=R, delta=delta),
+                   "worst E||v* - v^(R)||^2/||v*||^2 over two-outcome unbiased compressors per round")
+
+
 # =============================================================================================
 # 000, Theorem 3.1: K steps of gradient descent with a gradient error ||e_k|| <= s c'^{k+1}
 # =============================================================================================
@@ -399,6 +439,15 @@ register_certificate(Certificate(
                 "(rand-1 on R^3), R = 4. Printed: (1-delta)^R. Cross-check: the scaling compressor "
                 "(1 - sqrt(1-delta)) x attains it.",
     compute=fcc_certificate))
+
+register_certificate(Certificate(
+    claim_id="neolithic.remark-fcc-unbiased", title="FCC residual, omega-unbiased compressor scaled by 1/(1+omega)",
+    description="PEP with random compressors: in each of R rounds, the omega-unbiased compressor on each residual e "
+                "has two equally likely outcomes e +- u, ||u||^2 <= omega ||e||^2 (fresh per round, 2^R leaves); "
+                "FCC sends C(e)/(1+omega); initial ||v*||^2 <= 1; metric E||e_R||^2 against (omega/(1+omega))^R. "
+                "Defaults omega = 1, R = 3. Cross-check: the all-or-nothing compressor (1+omega) B x, "
+                "B ~ Bernoulli(1/(1+omega)), enumerated exactly, attains it.",
+    compute=fcc_unbiased_certificate))
 
 for _bound, _what in (("printed", "as printed (xi_s)"), ("corrected", "corrected (xi_{eta s})")):
     register_certificate(Certificate(
