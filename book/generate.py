@@ -117,6 +117,13 @@ def cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", r"\|")
 
 
+def code(text: object) -> str:
+    """Text as an inline literal in a table cell or paragraph (no markdown or HTML inside it is interpreted)."""
+    text = cell(text)
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
 def display_math(tex: str) -> str:
     return f"$$\n{tex}\n$$\n"
 
@@ -125,7 +132,17 @@ def name_tex(name: str) -> str:
     """LaTeX for the name of an entry of a dict expression (``gamma_max`` -> ``\\gamma_{max}``)."""
     if name.startswith("\\") or "{" in name:
         return name
-    return symbol_tex(name) or sympy.latex(sympy.Symbol(name))
+    symbol = symbol_tex(name)
+    if symbol:
+        return symbol
+    return "\\mathrm{" + name.replace("_", "\\_") + "}" if len(name) > 1 else name
+
+
+def expr_tex(expr) -> str:
+    """``sympy.latex`` with each symbol named as the paper writes it (``c_prime`` -> ``c'``)."""
+    free = getattr(expr, "free_symbols", set())
+    names = {s: symbol_tex(s.name) for s in free if symbol_tex(s.name)}
+    return sympy.latex(expr, symbol_names=names) if names else sympy.latex(expr)
 
 
 def paper_title(paper: str) -> str:
@@ -315,12 +332,12 @@ def check_block(check: dict) -> list[str]:
         lines += [f"> {cell(tex(check['message']))}", ""]
     if check.get("compared"):
         lines += ["| compared | value |", "|---|---|"]
-        lines += [f"| `{name}` | {cell(value)} |" for name, value in check["compared"]]
+        lines += [f"| `{name}` | {code(value)} |" for name, value in check["compared"]]
         lines.append("")
     if check.get("detail"):
         lines += [f"How: {tex(check['detail'])}", ""]
     for w in check.get("warnings", []):
-        lines += [f"Warning: {cell(w)}", ""]
+        lines += [f"Warning: {code(w)}", ""]
     return lines
 
 
@@ -377,9 +394,9 @@ def expression_block(expression: object) -> list[str]:
     if isinstance(expression, dict):
         out = []
         for name, expr in expression.items():
-            out.append(display_math(f"{name_tex(str(name))} = {sympy.latex(expr)}"))
+            out.append(display_math(f"{name_tex(str(name))} = {expr_tex(expr)}"))
         return out
-    return [display_math(sympy.latex(expression))]
+    return [display_math(expr_tex(expression))]
 
 
 def ledger_page(chapters: list[str]) -> str:

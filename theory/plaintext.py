@@ -151,7 +151,10 @@ def symbol_tex(name: str) -> str | None:
 
 
 def _subscripted(tex: str, subs: list[str]) -> str:
-    """``tex`` with the subscripts ``subs`` (accents applied first; several subscripts joined by commas)."""
+    """``tex`` with the subscripts ``subs`` (``prime`` as a prime, accents applied first; several subscripts
+    joined by commas)."""
+    tex += "'" * subs.count("prime")
+    subs = [s for s in subs if s != "prime"]
     for accent in [s for s in subs if s in _ACCENTS]:
         tex = f"{_ACCENTS[accent]}{{{tex}}}"
     subs = [s for s in subs if s not in _ACCENTS]

@@ -40,7 +40,7 @@ MAP_BUDGET_SECONDS = 60.0
 MAP_TIME_LIMIT_SECONDS = 6.0
 
 _SHARED_SOURCES = ("theory/registry.py", "theory/claims/_exact.py", "theory/claims/__init__.py", "theory/claim_maps.py",
-                   "theory/certificates.py", "theory/pep_certificates.py", "theory/plaintext.py")
+                   "theory/certificates.py", "theory/pep_certificates.py")
 
 
 def source_key(claim) -> str:
@@ -67,33 +67,40 @@ class Evidence:
         self.map_seconds = 0.0
         self.computed = 0
         self.loaded = 0
+        self.memo: dict[str, dict] = {}
 
     def for_claim(self, claim) -> dict:
-        from theory.plaintext import tex_to_text  # noqa: F401  (imported so a broken module fails here)
-
+        """The claim's evidence: from this build's memory, else from the cache file when its key matches (a map
+        left for a later build is drawn now if the budget allows), else computed and written."""
+        if claim.id in self.memo:
+            return self.memo[claim.id]
         key = source_key(claim)
         path = self.cache / f"{_file_name(claim.id)}.json"
+        data = None
         if path.is_file():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
             except ValueError:
-                data = {}
-            png = data.get("map", {}).get("png")
-            if data.get("key") == key and (not png or (self.cache / png).is_file()) and not data.get("map", {}).get(
-                    "retry"):
+                data = None
+            png = (data or {}).get("map", {}).get("png")
+            if not data or data.get("key") != key or (png and not (self.cache / png).is_file()):
+                data = None
+        if data is not None and not data["map"].get("retry"):
+            self.loaded += 1
+        else:
+            if data is None:
+                data = {"key": key, "claim": claim.id, "check": _default_check(claim), "mutants": _mutants(claim),
+                        "certificates": _certificates(claim)}
+                self.computed += 1
+            else:
                 self.loaded += 1
-                return data
-        data = {"key": key, "claim": claim.id}
-        data["check"] = _default_check(claim)
-        data["mutants"] = _mutants(claim)
-        data["certificates"] = _certificates(claim)
-        data["map"] = self._map(claim, data["check"], key)
-        self.cache.mkdir(parents=True, exist_ok=True)
-        for old in self.cache.glob(f"{_file_name(claim.id)}-*.png"):
-            if old.name != data["map"].get("png"):
-                old.unlink()
-        path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        self.computed += 1
+            data["map"] = self._map(claim, data["check"], key)
+            self.cache.mkdir(parents=True, exist_ok=True)
+            for old in self.cache.glob(f"{_file_name(claim.id)}-*.png"):
+                if old.name != data["map"].get("png"):
+                    old.unlink()
+            path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        self.memo[claim.id] = data
         return data
 
     def _map(self, claim, check: dict, key: str) -> dict:
