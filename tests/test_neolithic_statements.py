@@ -119,3 +119,15 @@ def test_lazy_communication_count_is_the_ceiling():
 def test_bad_input_names_the_parameter(claim_id, given, name):
     with pytest.raises(BadParameter, match=rf"parameter {name}="):
         get(claim_id).run_check(given)
+
+
+def test_coverage_entries_without_a_claim_are_definitions_questions_or_titles():
+    import re
+
+    from theory import neolithic as N
+
+    for location, cids, note in M.COVERAGE:
+        for key in re.findall(r"DEFINITIONS\['([a-z_]+)'\]", note):
+            assert key in N.DEFINITIONS, (location, key)
+        if not cids:
+            assert re.search(r"definition|a question|no statement", note), location
