@@ -10,7 +10,7 @@ import pytest
 from theory.claims import iade as C
 from theory.registry import BadParameter, all_claims, get
 
-NEW = ("iade.lemma-2.1-matching", "iade.algorithm-1-step-range", "iade.proof-3.1-gradient-error",
+NEW = ("iade.lemma-2.1-matching", "iade.lemma-2.1-minimum", "iade.algorithm-1-step-range", "iade.proof-3.1-gradient-error",
        "iade.proof-3.1-radii", "iade.proof-3.1-bits-from-lemma-2.1", "iade.table-1-bits",
        "iade.theorem-4.1-gradient-error", "iade.appendix-b-phi0", "iade.appendix-b-y-bound",
        "iade.appendix-b-g-recursion", "iade.appendix-b-h-recursion", "iade.appendix-b-log-growth",
@@ -72,6 +72,14 @@ def test_errata_corrections_hold():
     p = get("iade.theorem-5.2-gradient-error").resolve_params()
     r = C.check_sgd_gradient_error(p, squared_in_expectation=True)
     assert r.holds and r.compared["max_norm_over_printed_bound"] > 1 >= r.compared["max_mean_squared_over_bound"]
+
+
+def test_lemma21_minimum_counterexample_is_exact():
+    r = get("iade.lemma-2.1-minimum").run_check()
+    assert r.compared["printed_minimal_bits"] == 2 and r.compared["codewords_at_least_by_boundary"] == 6
+    assert r.compared["bits_at_least"] == 3
+    # where the printed value is consistent with both lower bounds the check holds (it is not an always-false)
+    assert get("iade.lemma-2.1-minimum").run_check({"eps": "1/4"}).holds
 
 
 def test_proof_31_chain_is_tight_to_a_factor_two():

@@ -636,9 +636,41 @@ register(Claim(
     params=(Param("eps", Fr(1, 4), 0, 1, low_open=True, high_open=True, help="where the gap is reported"),),
     expression={"lower": T.lemma21_lower, "upper": T.lemma21_upper},
     notes="'Matches' holds in the ratio sense only: the gap is (1.05 + log2(1 + 2 eps)) bits per coordinate, "
-          "which is more than the lower bound itself for eps > 1/4. Lemma 2.1 writes 'the minimal number of bits "
-          "required is ceil(d log2(1/eps))' but proves (and can only prove) a lower bound: covering the unit disk "
-          "with discs of radius 1/2 needs 7 > 2^2 of them, so at d = 2, eps = 1/2 the minimum is 3 bits, not 2."))
+          "which is more than the lower bound itself for eps > 1/4 (and see iade.lemma-2.1-minimum)."))
+
+
+# ---------------------------------------------------------------------------------------------
+def check_lemma21_minimum(p, at_least=False) -> CheckResult:
+    """``at_least``: the reading 'at least ceil(d log2(1/eps)) bits' (a lower bound) instead of 'the minimal
+    number of bits is ceil(d log2(1/eps))'."""
+    e = sp.Rational(p["eps"].numerator, p["eps"].denominator)
+    printed = T.lemma21_lower.subs({T.d: 2, T.eps: e})
+    # two lower bounds on the number of codewords for the unit disk (d = 2, M = 1, error eps), our derivation:
+    volume = sp.ceiling(1 / e**2)               # N discs of area pi eps^2 cover area pi
+    # a disc of radius eps < 1 meets the unit circle in one arc whose chord is at most 2 eps: angle <= 2 asin(eps)
+    boundary = sp.ceiling(sp.pi / sp.asin(e))
+    fewest_bits = sp.ceiling(sp.log(sp.Max(volume, boundary), 2))
+    holds = bool(printed <= fewest_bits) if at_least else bool(printed >= fewest_bits)
+    return CheckResult(holds, dict(printed_minimal_bits=int(printed), codewords_at_least_by_volume=int(volume),
+                                   codewords_at_least_by_boundary=int(boundary), bits_at_least=int(fewest_bits),
+                                   read_as="lower bound" if at_least else "the minimum"),
+                       "exact (sympy): the unit disk's boundary circle needs ceil(pi / asin(eps)) discs of radius "
+                       "eps, its area ceil(1/eps^2); the minimum number of bits is at least ceil(log2) of the larger")
+
+
+register(Claim(
+    id="iade.lemma-2.1-minimum", paper=P, source="000, Section 2.1, Lemma 2.1 (first sentence)",
+    statement="For uniform compression of the radius-M ball with error sigma, 'the minimal number of bits required "
+              "is ceil(d log2(1/eps))' (eps = sigma/M).",
+    status="erratum", check=check_lemma21_minimum,
+    params=(Param("eps", Fr(1, 2), 0, 1, low_open=True, high_open=True, help="sigma/M, at d = 2"),),
+    expression=T.lemma21_lower,
+    notes="As an equality it is false: at d = 2, eps = 1/2 it says 2 bits (4 codewords), but each disc of radius "
+          "1/2 covers at most an arc of angle 2 asin(1/2) = pi/3 of the unit circle, so at least 6 codewords (3 "
+          "bits) are needed. (The true minimum is 7 discs, still 3 bits.) The proof's volume argument gives the "
+          "lower bound, which is how the text before the lemma ('we propose the lower bound') reads it and how "
+          "iade.lemma-2.1 checks it.",
+    correction="Every uniform compression of the ball needs at least ceil(d log2(1/eps)) bits."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1037,8 +1069,10 @@ def check_h_recursion(p) -> CheckResult:
     low = _extremes_on_unit_interval(slack, c)[0]          # over c in (0, 1) (c = 1 is the limit mu/L -> 0)
     tau_le_c2 = _extremes_on_unit_interval(_in_q(T.c_acc**2 - T.tau))[0]   # tau <= c^2, used in the chain
     holds = bool(low >= 0) and bool(tau_le_c2 >= 0)
+    # how much of the printed 5/c the chain needs: sup over c of (needed coefficient)/(5/c) = 1 - c slack/5
+    tight = _extremes_on_unit_interval(sp.cancel(1 - c * slack / 5), c)[1]
     return CheckResult(holds, dict(slack_over_l_sqrt=str(slack), min_slack_c_in_0_1=str(low),
-                                   min_c2_minus_tau=str(tau_le_c2)),
+                                   min_c2_minus_tau=str(tau_le_c2), tightness_needed_over_printed=float(tight)),
                        "sympy: (printed increment of h - the increment the chain needs) / (l sqrt(2/mu) S) as a "
                        "function of c, minimised over (0, 1]; and tau <= c^2")
 
@@ -1256,7 +1290,9 @@ def check_theorem52_bits(p) -> CheckResult:
     e_d = sp.degree(T.theorem52_bits_order, T.d)
     ratio_d = float(per_iter[1].mean() / per_iter[0].mean())
     holds = growth_in_k <= 1.05 and ratio_d <= 2.0**e_d * 1.15
-    return CheckResult(holds, dict(mean_bits_per_iteration=float(per_iter[0].mean()),
+    return CheckResult(holds, dict(tightness_growth_in_k_over_allowed=growth_in_k / 1.05,
+                                   tightness_ratio_d_over_allowed=ratio_d / (2.0**e_d * 1.15),
+                                   mean_bits_per_iteration=float(per_iter[0].mean()),
                                    bits_per_iteration_per_N_plus_1_per_d=float(per_iter[0].mean() / (small["N"] + 1) / d),
                                    growth_last_third_over_first_third=growth_in_k,
                                    ratio_bits_at_2d_over_d=ratio_d, claimed_d_exponent=int(e_d)),
@@ -1370,6 +1406,8 @@ def _table1_corrected_growth(k1, K):
 
 _m("iade.lemma-2.1-matching", "upper bound with eps^2: ceil(1.05 d + d log2((1+2eps)/eps^2))", check_lemma21_matching,
    {"lemma21_upper": sp.ceiling(sp.Rational(105, 100) * T.d + T.d * sp.log((1 + 2 * T.eps) / T.eps**2, 2))})
+_m("iade.lemma-2.1-minimum", "(erratum) read as a lower bound ('at least'): must hold", check_lemma21_minimum,
+   at_least=True)
 _m("iade.algorithm-1-step-range", "range (0, 2/L] (mu dropped from 2/(L+mu))", check_step_range,
    {"eta_max": 2 / T.L})
 _m("iade.proof-3.1-gradient-error", "the invariant with the previous round: s_k = (1/N) sum_i s_(k-1)^i",
@@ -1452,8 +1490,8 @@ COVERAGE = (
     ("Section 2: a uniform compression needs ceil(log2 |E(S)|) bits", ("iade.lemma-2.1",),
      "definition; our code's length is exactly that (code_bits)"),
     ("Section 2.1: a lower bound and an algorithm that matches it", ("iade.lemma-2.1-matching",), ""),
-    ("Lemma 2.1 (both bounds)", ("iade.lemma-2.1", "iade.lemma-2.1-matching"),
-     "'the minimal number is' is a lower bound, not the minimum"),
+    ("Lemma 2.1 (both bounds)", ("iade.lemma-2.1", "iade.lemma-2.1-matching", "iade.lemma-2.1-minimum"),
+     "'the minimal number is' holds as a lower bound, not as the minimum (erratum)"),
     ("Section 3: each f_i L-smooth and mu-strongly convex", (),
      "stronger than Assumption 1.4 (only f strongly convex); the proofs need only f"),
     ("Section 3: the trivial algorithm and its two drawbacks", ("iade.section-3-trivial-algorithm",), ""),
