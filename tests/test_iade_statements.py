@@ -13,7 +13,7 @@ from theory.registry import BadParameter, all_claims, get
 NEW = ("iade.lemma-2.1-matching", "iade.lemma-2.1-minimum", "iade.algorithm-1-step-range", "iade.proof-3.1-gradient-error",
        "iade.proof-3.1-radii", "iade.proof-3.1-bits-from-lemma-2.1", "iade.table-1-bits",
        "iade.theorem-4.1-gradient-error", "iade.appendix-b-phi0", "iade.appendix-b-y-bound",
-       "iade.appendix-b-g-recursion", "iade.appendix-b-h-recursion", "iade.appendix-b-log-growth",
+       "iade.appendix-b-g-recursion", "iade.appendix-b-h-recursion", "iade.appendix-b-phi-star", "iade.appendix-b-log-growth",
        "iade.section-5-sgd-needs-assumption", "iade.section-5-memory-example", "iade.theorem-5.2-gradient-error",
        "iade.theorem-5.2-bits", "iade.corollary-9.2-bits")
 NOT_CHECKABLE = ("iade.priority-claims", "iade.abstract-total-bits", "iade.related-work",

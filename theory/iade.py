@@ -89,6 +89,16 @@ y_bound_constant = sp.Integer(3)
 # (x, v0, f(x), f(v0) as symbols of a one-dimensional instance; the check evaluates them on real problems.)
 x_sym, v0_sym, f_x, f_v0 = sp.symbols("x v0 f_x f_v0", real=True)
 phi0 = f_v0 + mu / 2 * (x_sym - v0_sym) ** 2
+# Appendix B, the bound on phi*_(k+1) (one coordinate; every term is a sum over coordinates of the same form):
+# phi*_k, f(y_k), m_k, v_k, y_k, v_(k+1), grad f(y_k) as symbols.
+phik_star, f_y, m_sym, v_sym, y_sym, v_next_sym, grad_y = sp.symbols("phik_star f_y m v y v_next grad_y", real=True)
+_alpha = sp.sqrt(mu / L)
+phi_star_next_line1 = ((1 - _alpha) * (phik_star + mu / 2 * (v_next_sym - v_sym) ** 2) + _alpha * f_y
+                       + _alpha * m_sym * (v_next_sym - y_sym) + _alpha * mu / 2 * (v_next_sym - y_sym) ** 2)
+phi_star_next_line2 = ((1 - _alpha) * phik_star + _alpha * f_y - m_sym**2 / (2 * L)
+                       + _alpha * (1 - _alpha) * (mu / 2 * (y_sym - v_sym) ** 2 + m_sym * (v_sym - y_sym)))
+# "f(x_(k+1)) - f(y_k) + ||m_k||^2/(2L) <= (1/L) <m_k - grad f(y_k), m_k>"
+smoothness_rhs = (m_sym - grad_y) * m_sym / L
 # Appendix B: "g(k) <= E1 + E2 ln^2(k+1)" (the same for h): the exponent of ln(k+1).
 gh_log_exponent = sp.Integer(2)
 
@@ -162,6 +172,12 @@ CONSTANTS = {
                                     "coefficient in the bound on ||y_k - x*||", "Appendix B"),
     "y_bound_constant": Constant(r"3", y_bound_constant, "its printed upper bound", "Appendix B"),
     "phi0": Constant(r"\phi_0(x)", phi0, "the first estimate function", "Appendix B"),
+    "phi_star_next_line1": Constant(r"\phi^*_{k+1}", phi_star_next_line1, "phi_(k+1)(v_(k+1)), first line",
+                                    "Appendix B"),
+    "phi_star_next_line2": Constant(r"\phi^*_{k+1}", phi_star_next_line2, "after substituting v_(k+1) - y_k",
+                                    "Appendix B"),
+    "smoothness_rhs": Constant(r"\tfrac1L\langle m_k-\nabla f(y_k), m_k\rangle", smoothness_rhs,
+                               "bound on f(x_(k+1)) - f(y_k) + ||m_k||^2/(2L)", "Appendix B"),
     "gh_log_exponent": Constant(r"p", gh_log_exponent, "g(k), h(k) = O(ln^p(k+1))", "Appendix B"),
     "sgd_gradient_error_printed": Constant(r"\|v_k-\bar\nabla\|_{\le,\ \mathrm{printed}}",
                                            sgd_gradient_error_printed, "as printed (a norm)",

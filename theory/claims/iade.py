@@ -474,7 +474,7 @@ def check_theorem52(p) -> CheckResult:
 register(Claim(
     id="iade.theorem-5.2", paper=P, source="000, Section 5.1, Theorem 5.2",
     statement="IADE-SGD under WGC: E||x_k - x*||^2 <= c'^k (max{0, ||x0-x*||^2 - cs/(c'-c)} + c's/(c'-c)), "
-              "c = 1 - mu/(rho L), with O(Nd) bits per iteration in expectation.",
+              "c = 1 - mu/(rho L) (the bits clause is iade.theorem-5.2-bits).",
     status="verified-numeric", check=check_theorem52,
     params=(Param("c_prime_frac", Fr(1, 2), 0, 1, True, True, help="c' = c + frac (1 - c)"),
             Param("s", Fr(1), 0, None, low_open=True), Param("K", 60, 1, 2000, kind="int"),
@@ -547,15 +547,15 @@ def check_table1(p, exponents=None) -> CheckResult:
 
 register(Claim(
     id="iade.table-1", paper=P, source="000, Section 1.1, Table 1",
-    statement="IADE converges in O~(kappa) iterations, AIADE in O~(sqrt(kappa)); both use O(d log L) bits "
-              "per communication.",
+    statement="IADE converges in O~(kappa) iterations, AIADE in O~(sqrt(kappa)) (column 'Convergence rate'; the "
+              "bits column is iade.table-1-bits).",
     status="verified-numeric", check=check_table1,
     params=(Param("max_log10_kappa", 3, 2, 4, kind="int"),
             Param("rel_tol", Fr(1, 10**4), 0, Fr(1, 100), True, False, kind="rational",
                   help="target accuracy; the O~(kappa) regime needs rel_tol <= 1/100")),
     expression={"IADE": T.iterations_gd, "AIADE": T.iterations_acc},
-    notes="The table's second row is spelled 'AIIDE'. Bits per communication: see iade.theorem-3.1-bits and "
-          "iade.theorem-4.1-bits (AIADE's grow like log(k ln k), not constant)."))
+    notes="The table's second row is spelled 'AIIDE'. Bits per communication: iade.table-1-bits (an erratum for "
+          "AIADE, whose bits grow like log(k ln k), Theorem 4.1 (2))."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -822,6 +822,11 @@ register(Claim(
 T1_L_VALUES = (1.0, 10.0, 100.0, 1000.0)
 
 
+def _linear_slope(x, y) -> float:
+    """Least-squares slope of y against x."""
+    return float(np.polyfit(np.asarray(x, float), np.asarray(y, float), 1)[0])
+
+
 def _table1_bits_runs(K_iade, K_aiade, d):
     key = ("table-1-bits", K_iade, K_aiade, d)
     if key in _RUNS:
@@ -859,7 +864,7 @@ def check_table1_bits(p, aiade_allowed_growth=None) -> CheckResult:
     as_poly = sp.Poly(order.subs(sp.log(T.L), logL), T.d, logL)
     e_d, e_log = as_poly.degree(T.d), as_poly.degree(logL)
     per_coord = iade_bits.max(axis=1) / d
-    slope_logL = loglog_free_slope(np.log2(T1_L_VALUES)[1:], per_coord[1:])   # L >= 10: log L > 0
+    slope_logL = _linear_slope(np.log2(T1_L_VALUES)[1:], per_coord[1:])   # L >= 10: log L > 0
     iade_constant_in_k = bool((iade_bits.max(axis=1) == iade_bits.min(axis=1)).all())
     iade_ok = iade_constant_in_k and e_d >= 1 and slope_logL <= e_log + 0.15
     k1 = K // 4
@@ -875,11 +880,6 @@ def check_table1_bits(p, aiade_allowed_growth=None) -> CheckResult:
                        "real runs: IADE's downlink bits (k >= 1) at L = 1..1000 (kappa = 10, eta = 1/L, s = 1) must "
                        "be constant in k with slope <= 1 + 0.15 in log2 L; AIADE's (kappa = 100) may not grow in k "
                        "(tolerance 0.5 bit per coordinate between k = K/4 and K)")
-
-
-def loglog_free_slope(x, y) -> float:
-    """Least-squares slope of y against x."""
-    return float(np.polyfit(np.asarray(x, float), np.asarray(y, float), 1)[0])
 
 
 register(Claim(
@@ -948,7 +948,8 @@ def check_phi0(p, linear_term=False) -> CheckResult:
         excess = phi - rhs
         if worst is None or excess > worst:
             worst, where = excess, x
-    return CheckResult(worst <= 0, dict(max_phi0_minus_rhs=worst, at_x=where, phi0_star_minus_f_x0=Fr(0),
+    phi0_star = T.exact("phi0", f_v0=f(v0), mu=L, x=v0, v0=v0)     # min of phi_0, at x = v_0 (= x_0)
+    return CheckResult(worst <= 0, dict(max_phi0_minus_rhs=worst, at_x=where, phi0_star_minus_f_x0=phi0_star - f(v0),
                                         rhs="f(x) - <grad f(v0), x - v0>" if linear_term else "f(x)"),
                        "exact: phi_0(x) = f(v_0) + mu/2 (x - v_0)^2 against f on a grid of 17 points, "
                        "f = L(x-1)^2/2 + L/2 (two workers, mu = L)")
@@ -1089,6 +1090,39 @@ register(Claim(
           "zero at c = 1 (tight as mu/L -> 0). Typo: the line reads 'g(k+1) >= g(k) + 5/c ...' where h is meant."))
 
 
+def check_phi_star(p) -> CheckResult:
+    a = sp.sqrt(T.mu / T.L)
+    z = sp.Symbol("z", real=True)
+    phi_k = lambda x: T.phik_star + T.mu / 2 * (x - T.v_sym) ** 2                       # noqa: E731
+    phi_next = (1 - a) * phi_k(z) + a * (T.f_y + T.m_sym * (z - T.y_sym) + T.mu / 2 * (z - T.y_sym) ** 2)
+    v_next = sp.solve(sp.diff(phi_next, z), z)[0]                     # v_(k+1) = argmin phi_(k+1)
+    value = phi_next.subs(z, v_next)
+    line1 = sp.simplify(T.phi_star_next_line1.subs(T.v_next_sym, v_next) - value)
+    line2 = sp.simplify(T.phi_star_next_line2 - value)
+    # the inner products cancel when x_k = (1 + alpha) y_k - alpha v_k (y_k = (x_k + alpha v_k)/(1 + alpha))
+    x_k = (1 + a) * T.y_sym - a * T.v_sym
+    cross = sp.simplify((1 - a) * T.m_sym * (x_k - T.y_sym) + a * (1 - a) * T.m_sym * (T.v_sym - T.y_sym))
+    # L-smoothness at y_k with x_(k+1) = y_k - m_k/L
+    step = -T.m_sym / T.L
+    smooth = sp.simplify(T.grad_y * step + T.L / 2 * step**2 + T.m_sym**2 / (2 * T.L) - T.smoothness_rhs)
+    residuals = dict(line1=str(line1), line2=str(line2), inner_products=str(cross), smoothness=str(smooth))
+    return CheckResult(all(r == 0 for r in (line1, line2, cross, smooth)), residuals,
+                       "sympy: phi_(k+1) from its definition minimised over x, against the two printed lines; the "
+                       "cancelling inner products; the smoothness bound at x_(k+1) = y_k - m_k/L")
+
+
+register(Claim(
+    id="iade.appendix-b-phi-star", paper=P, source="000, Appendix B (the identities for phi*_(k+1) and the smoothness step)",
+    statement="phi*_(k+1) = (1 - alpha)(phi*_k + mu/2 ||v_(k+1) - v_k||^2) + alpha f(y_k) + alpha <m_k, v_(k+1) - y_k> "
+              "+ alpha mu/2 ||v_(k+1) - y_k||^2 = (1 - alpha) phi*_k + alpha f(y_k) - ||m_k||^2/(2L) + alpha (1 - alpha)"
+              " (mu/2 ||y_k - v_k||^2 + <m_k, v_k - y_k>); the inner products with x_k - y_k cancel; and "
+              "f(x_(k+1)) - f(y_k) + ||m_k||^2/(2L) <= (1/L) <m_k - grad f(y_k), m_k>.",
+    status="verified-symbolic", check=check_phi_star,
+    expression={"line1": T.phi_star_next_line1, "line2": T.phi_star_next_line2, "smoothness": T.smoothness_rhs},
+    notes="Identities (checked per coordinate, enough since every term is a sum over coordinates). The smoothness "
+          "step holds with equality for the quadratic upper bound of L-smoothness."))
+
+
 def check_gh_growth(p) -> CheckResult:
     from reference_impl.algorithms.aiade import aiade_G_sequence
 
@@ -1145,6 +1179,7 @@ def check_sgd_needs_assumption(p, interpolating=False) -> CheckResult:
     m2_next = mean([ui**2 for ui in u]) * m2 - 2 * mean([ui * wi for ui, wi in zip(u, w)]) * m1 + mean([wi**2 for wi in w])
     fixed = sp.solve([sp.Eq(m1_next, m1), sp.Eq(m2_next, m2)], [m1, m2], dict=True)[0]
     floor = sp.simplify(fixed[m2])
+    # the moment map is stable iff mean(u^2) < 1 (which implies |mean(u)| < 1, by Jensen)
     stable = sp.solve_univariate_inequality(mean([ui**2 for ui in u]) < 1, eta_s, relational=False)
     positive = sp.solve_univariate_inequality(floor > 0, eta_s, relational=False).intersect(stable)
     no_linear_rate = positive == stable.intersect(sp.Interval.open(0, sp.oo))
@@ -1433,6 +1468,10 @@ _m("iade.appendix-b-h-recursion", "constant 4/c for 5/c", check_h_recursion,
    {"h_increment": 4 / T.c * T.ell * sp.sqrt(2 / T.mu) * sp.sqrt(T.Delta + T.g + T.h) + T.ell**2 / T.L})
 _m("iade.appendix-b-h-recursion", "the l(k)^2/L term dropped", check_h_recursion,
    {"h_increment": 5 / T.c * T.ell * sp.sqrt(2 / T.mu) * sp.sqrt(T.Delta + T.g + T.h)})
+_m("iade.appendix-b-phi-star", "||m_k||^2/L for ||m_k||^2/(2L) in the second line", check_phi_star,
+   {"phi_star_next_line2": lambda e: e - T.m_sym**2 / (2 * T.L)})
+_m("iade.appendix-b-phi-star", "1/(2L) for 1/L in the smoothness bound", check_phi_star,
+   {"smoothness_rhs": (T.m_sym - T.grad_y) * T.m_sym / (2 * T.L)})
 _m("iade.appendix-b-log-growth", "ln(k+1) instead of ln^2(k+1)", check_gh_growth, {"gh_log_exponent": sp.Integer(1)})
 _m("iade.section-5-sgd-needs-assumption", "the hypothesis 'no interpolation' removed (interpolating data)",
    check_sgd_needs_assumption, interpolating=True)
@@ -1512,6 +1551,7 @@ COVERAGE = (
     ("Algorithm 2: quantization errors eps c^(k+1)/(2k+2)", ("iade.theorem-4.1-gradient-error",), ""),
     ("Theorem 4.1 (1): ||x_k - x*|| <= c^k G(k), G(k) = O(ln k)", ("iade.theorem-4.1",), ""),
     ("Theorem 4.1 (2): O(N d ln(k ln k)) bits at iteration k >= 1", ("iade.theorem-4.1-bits",), ""),
+    ("Theorem 4.1 sketch: ||v_k - grad f(y_k)|| is diminishing", ("iade.theorem-4.1-gradient-error",), ""),
     ("Theorem 4.1 sketch: '... diminishing, which implies constant number of bits'", ("iade.table-1-bits",),
      "contradicts Theorem 4.1 (2)"),
     ("Section 5: 1000 G data, 100 machines x 10 G vs 10 machines x 10 G", ("iade.section-5-memory-example",), ""),
@@ -1559,8 +1599,15 @@ COVERAGE = (
     ("Appendix B: ||y_k - x*|| <= (2 sqrt L/(sqrt L + sqrt mu) + tau/c) ... <= 3 sqrt(2/mu) c^k sqrt(...)",
      ("iade.appendix-b-y-bound",), "'lemma 3' means Lemma 8.1"),
     ("Appendix B: the first upper bound on phi_(k+1)(x*) and the recursion for g", ("iade.appendix-b-g-recursion",), ""),
-    ("Appendix B: phi*_(k+1) = ..., ||x_k - y_k|| <= c^2 (...), f(x_(k+1)) - f(y_k) + ||m_k||^2/(2L) <= ..., "
-     "the recursion for h", ("iade.appendix-b-h-recursion",), "printed with g on its left-hand side"),
+    ("Appendix B: phi*_(k+1) = phi_(k+1)(v_(k+1)) = ... (two lines), the substitution of v_(k+1) - y_k",
+     ("iade.appendix-b-phi-star",), ""),
+    ("Appendix B: f(x_k) >= f(y_k) + <m_k, x_k - y_k> - l(k) c^(k+1) ||x_k - y_k||; the bound on phi*_(k+1)",
+     ("iade.appendix-b-phi-star", "iade.appendix-b-h-recursion"), "convexity and Cauchy-Schwarz; the inner "
+     "products cancel"),
+    ("Appendix B: f(x_(k+1)) - f(y_k) + ||m_k||^2/(2L) <= (1/L)<m_k - grad f(y_k), m_k> <= ...",
+     ("iade.appendix-b-phi-star", "iade.appendix-b-h-recursion"), ""),
+    ("Appendix B: ||x_k - y_k|| = tau ||x_k - x_(k-1)|| <= c^2 (...), the recursion for h",
+     ("iade.appendix-b-h-recursion",), "printed with g on its left-hand side"),
     ("Appendix B: l(k) = eps/(k+1); g, h <= E + E ln^2(k+1); ||x_k - x*|| = O(c^k ln k)",
      ("iade.appendix-b-log-growth", "iade.theorem-4.1"), "'l k' is l(k)"),
     ("Appendix B: the bits follow by Lemma 2.1 from the bound on ||y_k - x*||", ("iade.theorem-4.1-bits",), ""),
