@@ -246,7 +246,7 @@ def same(a, b) -> bool:
         return a == b
     a = a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
     b = b.detach().cpu().numpy() if hasattr(b, "detach") else np.asarray(b)
-    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
 
 
 def assert_stack_replays(algo, problem, xp, seeds, steps):
@@ -277,6 +277,25 @@ def assert_stack_replays(algo, problem, xp, seeds, steps):
 
 def differ(state_a, state_b) -> bool:
     return not all(same(a, b) for a, b in zip(leaves(state_a), leaves(state_b)))
+
+
+@pytest.mark.parametrize("name", ["QSGD", "Ghost", "Update compression", "Model compression",
+                                  "Model-difference compression"])
+def test_the_other_run_agnostic_steps_replay_their_separate_runs(name):
+    """The other 004 algorithms with QSGD on both links are marked stackable too: bit for bit, minibatches."""
+    q = QSGD(1)
+    algo = mcm.make_algorithm(name, 0.5, up=q, down=q, batch=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ends = assert_stack_replays(algo, small_logistic(), NUMPY, seeds=(4, 5), steps=10)
+    assert differ(ends[0], ends[1])
+
+
+def test_double_squeeze_with_a_wrapped_compressor_is_not_stacked():
+    """Double Squeeze runs with QSGD scaled to a contractive compressor (a wrapper that does not declare a
+    run axis): not stacked, whatever its own step could do."""
+    q = QSGD(1)
+    assert not can_stack(mcm.make_algorithm("Double Squeeze", 0.5, up=q, down=q, batch=5), small_logistic())
 
 
 @pytest.mark.parametrize("backend_name", ["numpy", "torch"])

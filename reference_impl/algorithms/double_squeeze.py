@@ -26,7 +26,7 @@ import numpy as np
 from reference_impl.algorithms.base import Algorithm, StepInfo, full_precision_bits, require
 from reference_impl.algorithms.bidirectional import (check_batch, check_batch_problem, check_compressor,
                                                      check_gamma, compress_shifted, local_gradients,
-                                                     warn_gamma)
+                                                     run_total, stackable, warn_gamma)
 from reference_impl.validation import require_bool
 
 
@@ -62,13 +62,14 @@ def double_squeeze(gamma, up, down=None, batch=None, *, bidirectional=True) -> A
         return DoubleSqueezeState(0, problem.x0(xp), xp.zeros((problem.N, problem.d)),
                                   xp.zeros((1, problem.d)) if bidirectional else None)
 
+    @stackable(up, *([down] if bidirectional else []))
     def step(state, problem, xp, rng):
         G = local_gradients(problem, xp, problem.broadcast(xp, state.w), rng, batch)
         ul = compress_shifted(xp, up, G, None, 0, rng, error=state.delta_up)
-        g = xp.mean(ul.recon, axis=0)
+        g = xp.mean(ul.recon, axis=-2)
         if bidirectional:
-            dl = compress_shifted(xp, down, g[None, :], None, 0, rng, error=state.delta_down)
-            u, down_bits, delta_down, overflow = dl.recon[0], int(dl.bits[0]), dl.error, dl.overflow
+            dl = compress_shifted(xp, down, g[..., None, :], None, 0, rng, error=state.delta_down)
+            u, down_bits, delta_down, overflow = dl.recon[..., 0, :], run_total(dl.bits), dl.error, dl.overflow
         else:
             u, down_bits, delta_down, overflow = g, full_precision_bits(problem.d), None, 0
         w = state.w - xp.scalar(gamma) * u

@@ -29,8 +29,8 @@ from typing import Any, NamedTuple
 from reference_impl.algorithms.base import Algorithm, StepInfo
 from reference_impl.algorithms.bidirectional import (UplinkState, aggregate, check_batch_problem,
                                                      compress_shifted, init_uplink, local_gradients,
-                                                     resolve_alpha, uplink, warn_gamma,
-                                                     warn_theory_gamma)
+                                                     resolve_alpha, run_total, stackable, uplink,
+                                                     warn_gamma, warn_theory_gamma)
 from reference_impl.algorithms.mcm import validate
 
 
@@ -61,16 +61,17 @@ def compressed_update_family(name, gamma, up, down, alpha_up=None, batch=None, *
         return GhostState(0, w0, xp.copy(w0), init_uplink(xp, problem.N, problem.d, up_memory, up_memory_init),
                           resolve_alpha(alpha_up, up, problem.d))
 
+    @stackable(up, down)
     def step(state, problem, xp, rng):
         G = local_gradients(problem, xp, problem.broadcast(xp, state.w_hat), rng, batch)
         ul = uplink(xp, up, G, state.up, state.alpha_up, rng)
         g = aggregate(xp, ul.rows)
-        dl = compress_shifted(xp, down, g[None, :], None, 0, rng)
+        dl = compress_shifted(xp, down, g[..., None, :], None, 0, rng)          # one message
         step_size = xp.scalar(gamma)
-        w_hat = (state.w if base == "server" else state.w_hat) - step_size * dl.recon[0]
+        w_hat = (state.w if base == "server" else state.w_hat) - step_size * dl.recon[..., 0, :]
         w = state.w - step_size * g
-        info = StepInfo(x=w, uplink_bits=ul.bits, downlink_bits=int(dl.bits[0]), uploads=ul.uploads,
-                        uplink=ul.values, downlink=dl.values[0], overflow=ul.overflow + dl.overflow)
+        info = StepInfo(x=w, uplink_bits=ul.bits, downlink_bits=run_total(dl.bits), uploads=ul.uploads,
+                        uplink=ul.values, downlink=dl.values[..., 0, :], overflow=ul.overflow + dl.overflow)
         return GhostState(state.k + 1, w, w_hat, ul.state, state.alpha_up), info
 
     return Algorithm(name, init, step, params if params is not None else {})

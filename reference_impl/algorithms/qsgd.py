@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits
+from reference_impl.algorithms.bidirectional import stackable
 from reference_impl.algorithms.gd import check_step, warn_step
 from reference_impl.compressors.qsgd import MAX_LEVELS, QSGD
 from reference_impl.validation import require_int_in_range, require_minibatch_problem
@@ -59,10 +60,11 @@ def qsgd(eta, levels, batch=None) -> Algorithm:
         warn_step(eta, problem, "QSGD")
         return QSGDState(0, problem.x0(xp))
 
+    @stackable(compressor)
     def step(state, problem, xp, rng):
         G = worker_gradients(problem, xp, state.x, rng, batch)
         C = compressor(xp, G, rng)
-        g = xp.mean(C.values, axis=0)
+        g = xp.mean(C.values, axis=-2)
         x_new = state.x - xp.scalar(eta) * g
         info = StepInfo(x=x_new, uplink_bits=C.bits, downlink_bits=full_precision_bits(problem.d),
                         uploads=all_uploads(problem.N), uplink=C.values, downlink=g)
