@@ -353,6 +353,76 @@ def mcm_theorem5_certificate(reading: str = "inverse", outcomes: int = 2, **para
 
 
 # =============================================================================================
+# 004, Theorems 2-3: the Ghost contraction (convex, noiseless, N = 1)
+# =============================================================================================
+def _ghost_coefficients(values: dict) -> dict:
+    """Coefficients of E_dist, F_gap, G_1, G_2 in ``theory.mcm.ghost_contraction_rhs`` (it is linear in them)."""
+    import sympy as sp
+
+    rhs = MCM.ghost_contraction_rhs
+    return {str(sym): float(MCM.substitute(sp.diff(rhs, sym), values))
+            for sym in (MCM.E_dist, MCM.F_gap, MCM.G_1, MCM.G_2)}
+
+
+@functools.lru_cache(maxsize=64)
+def mcm_ghost_pep(L: float, omega_down: float, omega_up: float, gamma: float, outcomes: int = 2,
+                  precise: bool = False) -> PepValue:
+    """Worst ``E||w_k - w*||^2 - RHS`` of two Ghost steps (004, Definition 1, eq. (1)), N = 1, sigma = 0.
+
+    State ``(w_{k-2}, w_hat_{k-2})`` with ``||w_{k-2} - w*||^2 + ||w_hat_{k-2} - w*||^2 <= 1``; uplink
+    ``g_hat = C_up(grad F(w_hat_{k-2}))`` and, for each of its outcomes, downlink ``C_down(g_hat)``, each as
+    ``outcomes`` equally likely points (module docstring); ``w_{k-1} = w_{k-2} - gamma g_hat``,
+    ``w_hat_{k-1} = w_{k-2} - gamma C_down(g_hat)``, ``w_k = w_{k-1} - gamma C_up(grad F(w_hat_{k-1}))`` (last
+    uplink by its moments). RHS is Theorem 3's right side with its coefficients read off
+    ``ghost_contraction_rhs``. Class: L-smooth convex F. Positive value: the inequality fails.
+    """
+    from PEPit import PEP, Point
+    from PEPit.functions import SmoothConvexFunction
+
+    c = _ghost_coefficients(dict(L=L, omega_down=omega_down, omega_up=omega_up, N=1, gamma=gamma))
+    problem = PEP()
+    F = problem.declare_function(SmoothConvexFunction, L=L)
+    w_star = F.stationary_point()
+    F_star = F(w_star)
+    w_2 = problem.set_initial_point()
+    w_hat_2 = Point()
+    problem.set_initial_condition((w_2 - w_star) ** 2 + (w_hat_2 - w_star) ** 2 <= 1)
+    g_2 = F.gradient(w_hat_2)
+    rhs, lhs = c["G_2"] * g_2 ** 2, 0
+    for u in _centred_outcomes(problem, g_2, omega_up, outcomes):
+        g_hat = g_2 + u
+        w_1 = w_2 - gamma * g_hat
+        rhs = rhs + (c["E_dist"] * (w_1 - w_star) ** 2 + c["F_gap"] * (F(w_1) - F_star)) / outcomes
+        for y in _centred_outcomes(problem, g_hat, omega_down, outcomes):
+            g_1 = F.gradient(w_2 - gamma * (g_hat + y))
+            rhs = rhs + c["G_1"] * g_1 ** 2 / outcomes ** 2
+            lhs = lhs + ((w_1 - gamma * g_1 - w_star) ** 2 + gamma ** 2 * omega_up * g_1 ** 2) / outcomes ** 2
+    problem.set_performance_metric(lhs - rhs)
+    return solve_pep(problem, precise)
+
+
+def mcm_ghost_certificate(theorem: int = 3, **params) -> CertificateResult:
+    """Theorem 3 (``gamma = gamma_max^up``, i.e. gamma L (1 + omega_up/N) = 1/2) or Theorem 2 (printed without
+    the hypothesis; default ``gamma L = 2`` as in the registry's counterexample) against ``LHS - RHS <= 0``."""
+    _need(theorem in (2, 3), "theorem", theorem, "{2, 3}")
+    p = {"L": 1.0, "omega_down": 1.0, "omega_up": 1.0, **params}
+    L, wd, wu = float(p["L"]), float(p["omega_down"]), float(p["omega_up"])
+    _need(L > 0, "L", L, "(0, oo)")
+    _need(wd >= 0, "omega_down", wd, "[0, oo)")
+    _need(wu >= 0, "omega_up", wu, "[0, oo)")
+    limit = float(MCM.substitute(MCM.gamma_max_up, dict(L=L, omega_up=wu, N=1)))
+    gamma = float(p.get("gamma", limit if theorem == 3 else 2 / L))
+    if theorem == 3:
+        _need(0 < gamma <= limit, "gamma", gamma, f"(0, 1/(2 L (1 + omega_up/N))] = (0, {limit:.6g}] (Theorem 3)")
+    else:
+        _need(gamma > 0, "gamma", gamma, "(0, oo)")
+    pep = mcm_ghost_pep(L, wd, wu, gamma)
+    return _result(pep, 0.0, dict(L=L, omega_down=wd, omega_up=wu, N=1, gamma=gamma, step_over_limit=gamma / limit),
+                   "worst E||w_k - w*||^2 - RHS over ||w_{k-2} - w*||^2 + ||w_hat_{k-2} - w*||^2 <= 1 "
+                   "(0 is attained by a flat F; a lower bound over U_omega)")
+
+
+# =============================================================================================
 # 004, Theorems 6 and 7: one step of MCM on the Lyapunov function V_k (noiseless, sigma = 0)
 # =============================================================================================
 @functools.lru_cache(maxsize=64)
@@ -484,6 +554,21 @@ register_certificate(Certificate(
     description="The same PEP at alpha_down = 1, which the printed hypothesis alpha_down <= 4 omega_down - 1 "
                 "allows for omega_down = 1 (gamma = 1/8): the worst case exceeds 1 - alpha/2 = 1/2.",
     compute=functools.partial(mcm_theorem5_certificate, "literal")))
+
+register_certificate(Certificate(
+    claim_id="mcm.theorem-3", title="Two Ghost steps, convex, gamma L (1 + omega_up) = 1/2",
+    description="PEP over L-smooth convex F, N = 1, sigma = 0: from (w_{k-2}, w_hat_{k-2}) with "
+                "||w_{k-2} - w*||^2 + ||w_hat_{k-2} - w*||^2 <= 1, uplink and downlink compressors as two equally "
+                "likely outcomes each (4 paths), last uplink by its moments; metric E||w_k - w*||^2 minus Theorem 3's "
+                "right side (coefficients from ghost_contraction_rhs), against 0. Defaults L = omega_down = "
+                "omega_up = 1, gamma = gamma_max^up = 1/4. Tight: 0 is attained (flat F), nothing exceeds it.",
+    compute=functools.partial(mcm_ghost_certificate, 3)))
+
+register_certificate(Certificate(
+    claim_id="mcm.theorem-2", title="Two Ghost steps without the step-size hypothesis, gamma L = 2",
+    description="The Theorem 3 PEP at gamma L = 2 (the hypothesis gamma L (1 + omega_up) <= 1/2 that Theorem 2 "
+                "omits fails by a factor 8): the worst case is positive, the printed inequality fails.",
+    compute=functools.partial(mcm_ghost_certificate, 2)))
 
 register_certificate(Certificate(
     claim_id="mcm.theorem-7", title="One MCM step on V_k, strongly convex, gamma = gamma_max",
