@@ -112,6 +112,7 @@ def test_ghost_summary_ratio_tends_to_two():
 @pytest.mark.parametrize("claim_id, given, match", [
     ("mcm.heterogeneous-extension", {"batch": "20"}, r"batch=20 is outside its allowed range \[0, n - 1\]"),
     ("mcm.heterogeneous-extension", {"alpha_down": "1"}, r"alpha_down=1 is outside its allowed range"),
+    ("mcm.heterogeneous-extension", {"d": "12", "n": "4"}, r"n=4 is outside its allowed range \[d, 200\]"),
     ("mcm.strong-contraction-bounds", {"mu": "2"}, r"mu=2 is outside its allowed range \(0, L\]"),
     ("mcm.assumption-2-memory", {"spread": "0"}, r"spread=0 is outside its allowed range \(0, 100\]"),
     ("mcm.first-attempts-variance", {"batch": "20"}, r"batch=20 is outside its allowed range \[0, n - 1\]"),
