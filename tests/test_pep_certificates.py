@@ -430,8 +430,8 @@ def test_lyapunov_pep_detects_a_too_large_step():
     (lambda: P.mcm_lyapunov_certificate(6, mu=0.1), "mu"),
     (lambda: P.mcm_lyapunov_certificate(7, N=0), "N"),
     (lambda: P.fcc_unbiased_certificate(omega=-1.0), "omega"), (lambda: P.fcc_unbiased_certificate(R=7), "R"),
-    (lambda: P.iade_lemma91_certificate(rho=0), "rho"),
-    (lambda: P.mcm_ghost_certificate(3, gamma=0.3), "gamma"), (lambda: P.mcm_ghost_certificate(4), "theorem"), (lambda: P.iade_lemma91_certificate(mu=2.0), "mu"),
+    (lambda: P.iade_lemma91_certificate(rho=0), "rho"), (lambda: P.iade_lemma91_certificate(mu=2.0), "mu"),
+    (lambda: P.mcm_ghost_certificate(3, gamma=0.3), "gamma"), (lambda: P.mcm_ghost_certificate(4), "theorem"),
 ])
 def test_bad_parameters_name_the_parameter_and_range(call, name):
     with pytest.raises(BadParameter, match=rf"parameter {name}=.* outside its allowed range"):

@@ -11,23 +11,31 @@ How compressors enter a PEP (a PEP is an SDP over Gram matrices, so only determi
   ``||c - x||^2 <= (1 - delta) ||x||^2``. For the FCC residual the worst case over random compressors
   is the same number: the tower rule gives ``E||e_{r+1}||^2 <= (1 - delta) E||e_r||^2`` for any random
   compressor, and deterministic compressors are in the class.
-* **unbiased** (004, Assumption 1): the uplink compressor enters quantities that are quadratic in its
-  output, so only its mean and second moment matter: ``E||a - gamma C(g)||^2 = ||a - gamma g||^2 +
-  gamma^2 E||C(g) - g||^2``, and the worst compressor has ``E||C(g) - g||^2 = omega ||g||^2`` (divided by
-  ``N`` for the average of ``N`` independent compressors on homogeneous workers). The downlink
-  compressor's output is where the gradient is evaluated, so it is modelled by its outcomes: ``m``
-  equally likely points ``Omega + u_j`` with ``sum_j u_j = 0`` and ``(1/m) sum_j ||u_j||^2 <= omega
-  ||Omega||^2`` (a distribution on one input extends to a compressor in U_omega by rotating and scaling
-  it to other inputs). That is a restriction, so these PEPs give **lower bounds** on the worst case
-  over U_omega; where an upper bound is also known (a closed form) the docstring says so. ``m = 2, 3, 4``
-  give the same value at the defaults (tests/test_pep_certificates.py).
+* **unbiased** (001, Assumption 3; 004, Assumption 1): a compressor whose output only enters the metric
+  quadratically is modelled by its moments: ``E||a - gamma C(g)||^2 = ||a - gamma g||^2 + gamma^2
+  E||C(g) - g||^2``, and the worst compressor has ``E||C(g) - g||^2 = omega ||g||^2`` (divided by ``N`` for
+  the average of ``N`` independent compressors on homogeneous workers). A compressor whose output is a
+  point where a gradient or function value is taken (MCM's downlink, Ghost's first uplink, FCC's later
+  rounds) is modelled by its outcomes: ``m`` equally likely points ``x + u_j`` with ``sum_j u_j = 0`` and
+  ``(1/m) sum_j ||u_j||^2 <= omega ||x||^2`` (a distribution on one input extends to a compressor in
+  U_omega by rotating and scaling it to other inputs). That is a restriction, so these PEPs give **lower
+  bounds** on the worst case over U_omega; where an upper bound is also known (a closed form) the
+  docstring says so. ``m = 2, 3, 4`` give the same value at the defaults (tests/test_pep_certificates.py).
+
+Certificates (claim: verdict at the defaults): neolithic.lemma-1 (FCC, contractive): tight;
+neolithic.remark-fcc-unbiased (FCC, scaled unbiased): tight; iade.theorem-3.1 (K inexact gradient steps):
+violated as printed, loose corrected; iade.lemma-9.1 (SGD under WGC): tight; mcm.theorem-5 (memory
+recursion): loose, violated under the literal hypothesis; mcm.theorem-3 / mcm.theorem-2 (Ghost): tight
+(0) / violated; mcm.theorem-7 (Lyapunov, strongly convex): loose; mcm.theorem-6 (Lyapunov, convex): tight.
+The Ghost certificates compare ``LHS - RHS`` with 0 (the inequality is homogeneous), so their ``ratio`` is
+not meaningful (infinite).
 
 Numbers: :func:`solve_pep` returns the dual objective (PEPit's reconstructed certificate, an upper
 bound of the SDP) and the primal objective (the value of the Gram matrix found, a lower bound) of a
 Clarabel solve at its default tolerances (1e-8). The verdict tolerance ``TOLERANCE = 1e-6`` is the one
 of the existing Lemma 7.2 check; it is justified by measurement (tests/test_pep_certificates.py): at the
 defaults the dual-primal gap is below 1e-7 relative, the value agrees with a solve at tightened
-tolerances (1e-10) to below 1e-7 where that solve converges (FCC, MCM), and with the closed form to
+tolerances (1e-10) to below 1e-7 where that solve converges (FCC, Theorems 5-7 of 004), and with the closed form to
 below 1e-7 where one exists (FCC, IADE, Theorem 5). So 1e-6 is at least ten times the solver's error and
 a verdict is never decided by rounding. The K-step IADE PEP is badly conditioned (its worst case is
 rank one): Clarabel cannot reach 1e-10 there, and for K >= 6 not even its defaults; a solve that
@@ -37,7 +45,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import warnings
 
 import theory.iade as IADE
@@ -270,14 +277,15 @@ def mcm_memory_pep(L: float, omega_down: float, omega_up_over_N: float, alpha: f
     One MCM step (004, eq. (3)) from ``(w_{k-1}, H_{k-2})``, ``Omega = w_{k-1} - H_{k-2}``: the downlink
     outcome ``C(Omega) = Omega + u_j`` (``outcomes`` equally likely points, see the module docstring),
     ``w_hat = H_{k-2} + C(Omega)``, ``H_{k-1} = H_{k-2} + alpha C(Omega)``, ``w_k = w_{k-1} - gamma
-    C_up(grad F(w_hat))``, ``Upsilon_k = ||w_k - H_{k-1}||^2`` (uplink by its moments). Class: L-smooth
-    convex F (004, Assumptions 3-4).
+    C_up(grad F(w_hat))``, ``Upsilon_k = ||w_k - H_{k-1}||^2`` (uplink by its moments). Class: L-smooth F,
+    not necessarily convex (Theorem 5 assumes Assumptions 1, 3 and 5 only; the convex class gives the same
+    values at the defaults).
     """
     from PEPit import PEP, Point
-    from PEPit.functions import SmoothConvexFunction
+    from PEPit.functions import SmoothFunction
 
     problem = PEP()
-    F = problem.declare_function(SmoothConvexFunction, L=L)
+    F = problem.declare_function(SmoothFunction, L=L)
     w = problem.set_initial_point()
     H = Point()
     omega_vec = w - H
@@ -540,7 +548,8 @@ register_certificate(Certificate(
 
 register_certificate(Certificate(
     claim_id="mcm.theorem-5", title="Memory recursion, alpha_down = (4 omega_down)^-1",
-    description="PEP over L-smooth convex F for one MCM step (eq. (3)), sigma = 0, N = 1: downlink compressor "
+    description="PEP over L-smooth F (Assumptions 1, 3, 5: no convexity) for one MCM step (eq. (3)), sigma = 0, "
+                "N = 1: downlink compressor "
                 "as two equally likely outcomes Omega +- u with ||u||^2 <= omega_down ||Omega||^2, uplink by its "
                 "moments; initial Upsilon_{k-1} <= 1; metric E[Upsilon_k] - 2 gamma^2 (1/alpha + omega_up/N) "
                 "E||grad F(w_hat)||^2 against 1 - alpha/2. Defaults L = omega_down = omega_up = 1, "
