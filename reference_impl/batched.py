@@ -21,6 +21,17 @@ rows (:meth:`~reference_impl.problems._PaddedDataProblem.losses`) instead of R m
 That product rounds differently from a mat-vec (another BLAS kernel): the recorded losses agree with
 separate runs to ~1e-15 relative, not bit for bit.
 
+Why this shape (issue 10's closing note): the algorithm files keep one step per algorithm with the
+``(init, step)`` signature; what changed in them is index style only (the worker axis written ``-2``,
+``g[..., None, :]`` for ``g[None, :]``, per-run bit totals through ``run_total``) and one decorator line,
+so the same line reads as the paper's update for one run and runs R of them. Rejected: a second,
+"vectorised" copy of every step (duplicated logic that could drift from the tested one); ``vmap``-style
+tracing (not available on numpy or the exact backend); stacking different algorithms or step sizes into one
+step (each step closes over its own hyper-parameters; a scalar state field that differs, e.g. a memory
+rate, makes :func:`stack_states` refuse); drawing all runs' randomness from one generator (it would
+change every trajectory and break the replay of separate runs); and letting a stopped run keep computing
+inside the stack (a diverged run's NaN/inf would only cost time and warnings; it is dropped instead).
+
 Each run has the bookkeeping of a single run (:class:`~reference_impl.runner.RunTracker`: its CSV and
 sidecar, statuses, resume, the session's records): a run that stops (non-finite, diverged,
 ``stop_dist``) leaves the batch (and its stack: the stacked state keeps only the other runs, so a

@@ -435,6 +435,32 @@ def load_full_table(root: str | Path | None = None) -> dict | None:
     return load_summary(Path(root or RESULTS) / "full" / "mcm-convex-table" / "summary.json")
 
 
+def compare_tables(new: Mapping[str, dict], old: Mapping[str, dict], noise_multiple: float = 3.0) -> dict:
+    """Two :func:`convex_table` results (e.g. a regenerated stored table against the previous one), per
+    data set and algorithm: the final mean log10 excess losses, their difference, and the run-to-run
+    noise of that difference, ``sqrt(std_new^2 + std_old^2) / sqrt(runs)`` (the standard error of a
+    difference of two means of ``runs`` runs); ``agrees`` when ``|difference| <= noise_multiple`` times
+    that noise. Also the largest difference over the per-run finals, over the mean curves (log10) and
+    over the mean cumulative bits (relative). Only the data sets and algorithms present in both."""
+    out = {}
+    for ds in sorted(set(new) & set(old) - {"sources"}):
+        rows_new, rows_old = new[ds]["rows"], old[ds]["rows"]
+        runs = int(new[ds]["runs"])
+        per = {}
+        for name in sorted(set(rows_new) & set(rows_old)):
+            a, b = rows_new[name], rows_old[name]
+            noise = math.sqrt(a["std"] ** 2 + b["std"] ** 2) / math.sqrt(runs)
+            diff = a["final"] - b["final"]
+            bits_a, bits_b = np.asarray(a["bits"], float), np.asarray(b["bits"], float)
+            per[name] = dict(final_new=a["final"], final_old=b["final"], difference=diff, noise=noise,
+                             agrees=bool(abs(diff) <= noise_multiple * noise),
+                             max_per_run_difference=float(np.max(np.abs(np.subtract(a["per_run"], b["per_run"])))),
+                             max_curve_difference=float(np.nanmax(np.abs(np.subtract(a["curve"], b["curve"])))),
+                             max_bits_relative_difference=float(np.max(np.abs(bits_a - bits_b) / np.maximum(bits_b, 1))))
+        out[ds] = per
+    return out
+
+
 def fstar_offset_fit(rows: Mapping[str, dict], paper: Mapping[str, float]) -> dict:
     """The constant error ``delta`` of F* that best maps our final excess losses onto the paper's.
 

@@ -526,3 +526,15 @@ def test_stack_states_refuses_states_that_differ_in_a_scalar_and_select_keeps_ru
     assert st[0] == 0 and st[1].shape == (4, 3) and st[2] == 0.5
     kept = select_runs(st, np.array([1, 3]))
     assert np.array_equal(kept[1][:, 0], [1, 3]) and kept[0] == 0
+
+
+def test_compare_tables_measures_differences_against_run_to_run_noise():
+    """Equal tables agree with zero differences; a shift of 4 standard errors is flagged."""
+    row = dict(final=-3.0, per_run=[-3.1, -2.9, -3.0], std=0.1, curve=[-1.0, -3.0], bits=[0.0, 100.0])
+    table = {"a9a": dict(runs=3, rows={"MCM": row}), "sources": {}}
+    same_table = mcm.compare_tables(table, table)["a9a"]["MCM"]
+    assert same_table["agrees"] and same_table["difference"] == 0 and same_table["max_curve_difference"] == 0
+    se = math.sqrt(2 * 0.1**2) / math.sqrt(3)
+    shifted = {"a9a": dict(runs=3, rows={"MCM": dict(row, final=-3.0 + 4 * se)})}
+    res = mcm.compare_tables(shifted, table)["a9a"]["MCM"]
+    assert not res["agrees"] and res["difference"] == pytest.approx(4 * se)
