@@ -889,11 +889,11 @@ register(Claim(
     status="erratum", check=check_table1_bits,
     params=(Param("d", 10, 2, 50, kind="int"), Param("K", 200, 40, 2000, kind="int", help="AIADE iterations")),
     expression=T.table1_bits_order,
-    notes="IADE's row holds: its bits per encoding are constant in k and grow like d log2 L (measured slope 0.96 "
-          "bit per coordinate per doubling of L for L >= 10; at L = 1 the O(d log L) reads 0 and should be "
-          "O(d (1 + log L))). AIADE's row contradicts Theorem 4.1 (2) of the same paper: its quantization error "
+    notes="IADE's row holds: its bits per encoding are constant in k and grow like d log2 L (measured at the "
+          "defaults: 6.4, 7.3, 10.4, 13.8 bits per coordinate at L = 1, 10, 100, 1000, slope 0.98 bit per doubling "
+          "of L for L >= 10; at L = 1 the O(d log L) reads 0 and should be O(d (1 + log L))). AIADE's row contradicts Theorem 4.1 (2) of the same paper: its quantization error "
           "eps c^(k+1)/(2k+2) shrinks faster than the radius c^k G(k), so the bits per encoding grow like "
-          "d log2((k+1) ln k): measured 21.3 -> 23.7 bits per coordinate from k = 50 to 200 (kappa = 100). The "
+          "d log2((k+1) ln k): measured 21.4 -> 23.8 bits per coordinate from k = 50 to 200 (kappa = 100, d = 10). The "
           "sketch of Theorem 4.1 ('which implies constant number of bits') says the same wrong thing.",
     correction="AIADE: O(d (log L + log(k ln k))) bits per communication at iteration k (Theorem 4.1 (2)); IADE: "
                "O(d (1 + log L)) at fixed kappa, s and ||x0 - x*||."))
@@ -910,13 +910,22 @@ def check_aiade_gradient_error(p) -> CheckResult:
     state, worst = algo.init(problem, NUMPY), 0.0
     for k in range(K):
         g = problem.grad(NUMPY, state.y)
+        # float64 resolves v_k - grad f(y_k) only to ~ eps_machine times the workers' gradients (v_k is a sum of
+        # decoded worker vectors of that size); the comparison is made where that is below 1/1000 of the bound
+        resolution = 100 * float(np.finfo(float).eps) * max(1.0, float(np.abs(problem.worker_grads(
+            NUMPY, problem.broadcast(NUMPY, state.y))).sum(axis=1).max()))
         state, _info = algo.step(state, problem, NUMPY)
         bound = T.numeric("aiade_gradient_error", epsilon=eps, c=c, k=k)
-        worst = max(worst, float(np.linalg.norm(state.enc.v - g)) / bound)
-    tol = 1e-9   # float64 rounding of the double encoding, relative to errors >= 1e-5 here
-    return CheckResult(worst <= 1 + tol, dict(max_error_over_bound=worst, tightness_max_error_over_bound=worst,
-                                              c=c, iterations=K),
-                       "AIADE run (quadratic, N = 4): ||v_k - grad f(y_k)|| / (eps c^(k+1)/(k+1)), tolerance 1e-9")
+        if resolution > bound / 1000:
+            if worst <= 1:
+                raise Undecidable(f"the bound holds for k < {k}; from k = {k} on eps c^(k+1)/(k+1) = {bound:.1e} is "
+                                  f"below 1000 x float64's resolution of v_k here ({resolution:.1e}); take K <= {k}")
+            break
+        worst = max(worst, (float(np.linalg.norm(state.enc.v - g)) - resolution) / bound)
+    return CheckResult(worst <= 1, dict(max_error_over_bound=worst, tightness_max_error_over_bound=worst,
+                                        c=c, iterations=K),
+                       "AIADE run (quadratic, N = 4): (||v_k - grad f(y_k)|| - float64 resolution) / (eps c^(k+1)/(k+1))"
+                       ", at the k where the resolution is below 1/1000 of the bound")
 
 
 register(Claim(
@@ -1156,7 +1165,7 @@ register(Claim(
     status="verified-numeric", check=check_gh_growth,
     params=(Param("L", Fr(1), 0, None, low_open=True), Param("mu", Fr(1, 100), 0, None, low_open=True),
             Param("eps", Fr(1), 0, None, low_open=True), Param("Delta", Fr(1), 0, None, low_open=True),
-            Param("K", 3000, 100, 100000, kind="int")),
+            Param("K", 3000, 1000, 100000, kind="int", help="an asymptotic statement: K >= 1000")),
     expression=T.gh_log_exponent,
     notes="Our derivation: u = sqrt(Delta + g + h) grows by at most a/(2(k+1)) + O(1/k^2) per step with "
           "a = (3 sqrt(2/L) + 5 sqrt(2/mu)) eps / c, so u = O(ln k) and g + h = O(ln^2 k); the fitted exponent "
@@ -1305,7 +1314,7 @@ register(Claim(
     expression=T.sgd_gradient_error_printed,
     notes="As a norm bound it fails when rho^2 L^2 s c'^(k+1) < 1: the error is the sum of two quantization errors "
           "whose squares are at most rho^2 L^2 s c'^(k+1)/2, so the norm scales with the square root of the bound "
-          "(defaults, s = 1e-6: the norm reaches 30 times the printed bound). The next line of the proof uses it "
+          "(defaults, s = 1/2000: the norm reaches 1.65 times the printed bound; it grows like 1/sqrt(s)). The next line of the proof uses it "
           "squared and in expectation, which holds: E||.||^2 <= (1 + 1/N) rho^2 L^2 s c'^(k+1)/2.",
     correction="E||v_k - (1/N) sum_i grad_i f_i(x_k)||^2 <= rho^2 L^2 s c'^(k+1) (unbiased, independent errors)."))
 
@@ -1343,8 +1352,8 @@ register(Claim(
     params=(Param("s", Fr(1), 0, None, low_open=True),) + _SGD_PARAMS,
     expression=T.theorem52_bits_order,
     notes="The paper gives no radius for Algorithm 3's messages; our implementation announces each vector's norm "
-          "(32 bits) and codes the lattice points of that ball. Measured at the defaults: about 10.5 bits per "
-          "coordinate per message, flat in k."))
+          "(32 bits) and codes the lattice points of that ball. Measured at the defaults: 9.9 bits per coordinate "
+          "per message at d = 4, 6.4 at d = 8 (the 32-bit radius spread over more coordinates), flat in k."))
 
 
 def _message_bound(tr, zeta_rms):
