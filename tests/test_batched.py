@@ -376,6 +376,11 @@ def test_run_batch_stacks_the_six_and_records_what_separate_runs_record(backend_
         batched = run_batch(jobs, p, 20, xp=xp, record_every=4)
         assert calls == dict.fromkeys(SIX, 20)
         separate = [run(j.algorithm, p, 20, xp=xp, seed=j.seed, record_every=4) for j in jobs]
+        per_run = run_batch([Job(j.algorithm, j.seed) for j in jobs], p, 20, xp=xp, record_every=4, stack=False)
+    assert calls == dict.fromkeys(SIX, 20 + 2 * 3 * 20)         # + separate runs and the per-run batch
+    for b, s in zip(batched, per_run):       # the same F product for the same iterates: every column exact
+        for col in ("k", "loss_gap", "dist", "cum_uplink_bits", "cum_downlink_bits"):
+            assert np.array_equal(b[col], s[col]), col
     for j, b, s in zip(jobs, batched, separate):
         assert b.status == s.status == COMPLETED
         for col in ("k", "dist", "grad_norm", "uplink_bits", "downlink_bits", "uploads", "overflow",
