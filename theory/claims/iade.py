@@ -350,7 +350,8 @@ def check_theorem41_bits(p, claimed_slope=1.0) -> CheckResult:
     slope = bits_growth_slope(np.arange(1, K + 1), bits, problem.d)
     return CheckResult(overflow == 0 and slope <= claimed_slope + 0.1,
                        dict(overflowing_messages=overflow, fitted_slope_bits_vs_d_log2_k_ln_k=slope,
-                            claimed_slope_at_most=claimed_slope, bits_first=bits[1], bits_last=bits[-1]),
+                            claimed_slope_at_most=claimed_slope, bits_first=bits[1], bits_last=bits[-1],
+                            tightness_fitted_over_allowed_slope=slope / (claimed_slope + 0.1)),
                        "bits per encoding of an AIADE run regressed on d log2((k+1) ln(k+2)) over the last 3/4 of "
                        "the run; tolerance 0.1 on the slope (the ln k factor is asymptotic); every message must "
                        "fit the radius derived from Appendix B")
