@@ -45,6 +45,8 @@ EXPECTED = {
     ("mcm.theorem-2", "Two Ghost steps without the step-size hypothesis, gamma L = 2"): "violated",
     ("mcm.theorem-7", "One MCM step on V_k, strongly convex, gamma = gamma_max"): "loose",
     ("mcm.theorem-6", "One MCM step on V_k, convex, gamma = gamma_max"): "tight",
+    ("mcm.theorem-7", "One MCM step on V_k at alpha_down = 1 (no condition is stated)"): "violated",
+    ("mcm.theorem-6", "One MCM step on V_k at alpha_down = 1 (no condition is stated)"): "violated",
 }
 
 
@@ -393,6 +395,25 @@ def test_theorem6_tight_value_is_attained():
     attained = _mcm_quadratic_instance(result.parameters, False)
     assert _close(attained, 1.0, 1e-12)                    # F flat along w - w*, Omega = 0: V_k = V_{k-1}
     assert _close(result.worst, attained, SOLVER)
+
+
+@pytest.mark.parametrize("theorem", [6, 7])
+def test_lyapunov_fails_at_alpha_one_on_an_explicit_instance(theorem):
+    """alpha_down = 1, omega_down = 1: the quadratic instance alone exceeds the printed factor (measured
+    1.0781 > 0.99705 for Theorem 7, 1.0625 > 1 for Theorem 6), and the SDP agrees with it."""
+    result = P.mcm_lyapunov_certificate(theorem, alpha=1.0)
+    attained = _mcm_quadratic_instance(result.parameters, theorem == 7)
+    assert attained > result.printed + 10 * TOL
+    assert attained <= result.worst + SOLVER
+    assert _close(result.worst, attained, TOL)
+
+
+def test_lyapunov_holds_at_the_theorem5_memory_rate():
+    """alpha_down = (4 omega_down)^-1 (Theorem 5's hypothesis, read as an inverse) keeps both inequalities."""
+    for theorem in (6, 7):
+        for wd in (1.0, 4.0):
+            alpha = float(MCM.substitute(MCM.theorem5_alpha_bound, dict(omega_down=wd)))
+            assert P.mcm_lyapunov_certificate(theorem, alpha=alpha, omega_down=wd).verdict != "violated"
 
 
 @pytest.mark.parametrize("theorem", [6, 7])

@@ -26,7 +26,8 @@ Certificates (claim: verdict at the defaults): neolithic.lemma-1 (FCC, contracti
 neolithic.remark-fcc-unbiased (FCC, scaled unbiased): tight; iade.theorem-3.1 (K inexact gradient steps):
 violated as printed, loose corrected; iade.lemma-9.1 (SGD under WGC): tight; mcm.theorem-5 (memory
 recursion): loose, violated under the literal hypothesis; mcm.theorem-3 / mcm.theorem-2 (Ghost): tight
-(0) / violated; mcm.theorem-7 (Lyapunov, strongly convex): loose; mcm.theorem-6 (Lyapunov, convex): tight.
+(0) / violated; mcm.theorem-7 (Lyapunov, strongly convex): loose; mcm.theorem-6 (Lyapunov, convex): tight;
+both violated at alpha_down = 1, which their statements do not exclude.
 The Ghost certificates compare ``LHS - RHS`` with 0 (the inequality is homogeneous), so their ``ratio`` is
 not meaningful (infinite).
 
@@ -588,6 +589,17 @@ register_certificate(Certificate(
                 "Restricting the downlink to finitely many outcomes makes the value a lower bound over U_omega "
                 "(2, 3 and 4 outcomes agree to 1e-7); a quadratic F in R^2 comes within 3e-7 of it.",
     compute=functools.partial(mcm_lyapunov_certificate, 7)))
+
+for _theorem in (7, 6):
+    register_certificate(Certificate(
+        claim_id=f"mcm.theorem-{_theorem}", title="One MCM step on V_k at alpha_down = 1 (no condition is stated)",
+        description=f"The Theorem {_theorem} PEP at alpha_down = 1 (model-difference compression), which the "
+                    "statement allows: it puts conditions on gamma only. The worst case exceeds the printed factor; "
+                    "an explicit quadratic F in R^2 with a two-outcome compressor already does (so the violation is "
+                    "proven, not a relaxation artefact). Measured thresholds (bisection, 2 outcomes): the inequality "
+                    "holds for alpha_down up to about 0.96 at omega_down = 1 and 0.39 at omega_down = 4, beyond "
+                    "(4 omega_down)^-1, so a hypothesis such as Theorem 5's alpha_down <= (4 omega_down)^-1 suffices.",
+        compute=functools.partial(mcm_lyapunov_certificate, _theorem, alpha=1.0)))
 
 register_certificate(Certificate(
     claim_id="mcm.theorem-6", title="One MCM step on V_k, convex, gamma = gamma_max",
