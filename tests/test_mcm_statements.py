@@ -75,7 +75,7 @@ def test_printed_model_difference_rule_has_the_derived_bias():
 
 def test_strong_convexity_corrected_coefficient_is_tight():
     """With mu/2 the bound holds and is attained along the mu-eigenvector (F = mu x^2 / 2)."""
-    with patched(T, {"strong_contraction_coefficient": sp.Rational(1, 2)}):
+    with patched(T, {"strong_contraction_bound": -2 * T.gamma * (T.mu / 2 * T.D_hat + T.F_gap_hat)}):
         res = M.check_strong_contraction_bounds(get("mcm.strong-contraction-bounds").resolve_params())
     first = res.compared["points"][0]
     assert res.holds and first["lhs"] == first["strong_convexity_bound"]

@@ -290,6 +290,13 @@ strong_contraction_coefficient = sp.Integer(1)
 E_inner, Ghat_sq = sp.symbols("Inner Ghat_sq", real=True)
 perturbed_identity_rhs = E_dist - 2 * gamma * E_inner + gamma**2 * Ghat_sq
 cocoercive_coefficient = sp.Integer(1)
+#: The same three statements as expressions: ``D_hat`` = ||w_hat - w_*||^2, ``F_gap_hat`` = F(w_hat) - F_*,
+#: ``G_hat`` = ||grad F(w_hat)||^2, ``I_hat`` = E<grad F(w_hat), w_hat - w_*>, ``I_res`` = E<grad F(w_hat) -
+#: grad F(w), w - w_hat>.
+D_hat, F_gap_hat, G_hat, I_hat, I_res = sp.symbols("D_hat F_gap_hat G_hat I_hat I_res", real=True)
+strong_contraction_bound = -2 * gamma * (strong_contraction_coefficient * mu * D_hat + F_gap_hat)
+cocoercive_bound = -2 * gamma * G_hat / (cocoercive_coefficient * L)
+perturbed_decomposition_rhs = -2 * gamma * I_hat + perturbed_residual_sign * 2 * gamma * I_res
 
 #: Slide "Expected results for Double compression": the noise increases "proportionally to omega_down":
 #: noise_double / noise_unidirectional - 1 = omega_down ** double_increase_exponent (printed: 1).
