@@ -60,9 +60,8 @@ TOLERANCE = 1e-6
 #: Clarabel's defaults (1e-8).
 PRECISE = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
 
-# 000, proof sketch of Theorem 3.1 (and Appendix 7.1): ||v_k - grad f(x_k)|| <= s c'^{k+1}, the error of
-# IADE's gradient estimate (two quantizations of error s c'^{k+1}/2 each). Transcribed once here.
-IADE_GRADIENT_ERROR = IADE.s * IADE.c_prime ** (IADE.k + 1)
+#: 000, proof sketch of Theorem 3.1: ||v_k - grad f(x_k)|| <= s c'^{k+1}, the error of IADE's gradient estimate.
+IADE_GRADIENT_ERROR = IADE.iade_gradient_error
 
 
 @dataclasses.dataclass(frozen=True)
