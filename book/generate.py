@@ -634,6 +634,7 @@ def main() -> int:
     writer = _Writer(OUT)
     chapters = chapter_papers()
     evidence = Evidence()
+    evidence.prepare([c for paper in chapters for c in registry.all_claims(paper)])
     for paper in chapters:
         writer.text(f"{paper}/constants.md", constants_page(paper))
         writer.text(f"{paper}/claims.md", claims_page(paper, evidence))

@@ -32,8 +32,8 @@ CACHE = BOOK / "_build" / "claim_cache"
 #: A check slower than this at its defaults gets no map (the page says how long one check takes).
 MAX_CHECK_SECONDS = 0.2
 #: The target cost of one map; the grid is the largest in [MIN_GRID, MAX_GRID] that fits it.
-MAP_SECONDS_PER_CLAIM = 0.6
-MIN_GRID, MAX_GRID = 4, 12
+MAP_SECONDS_PER_CLAIM = 0.5
+MIN_GRID, MAX_GRID = 3, 12
 #: All maps computed in one build together; beyond it the remaining maps wait for the next build.
 MAP_BUDGET_SECONDS = 60.0
 #: A map stops (and is not drawn) when it runs past max(this, 4 x its estimate).
@@ -70,38 +70,55 @@ class Evidence:
         self.memo: dict[str, dict] = {}
 
     def for_claim(self, claim) -> dict:
-        """The claim's evidence: from this build's memory, else from the cache file when its key matches (a map
-        left for a later build is drawn now if the budget allows), else computed and written."""
-        if claim.id in self.memo:
-            return self.memo[claim.id]
-        key = source_key(claim)
-        path = self.cache / f"{_file_name(claim.id)}.json"
-        data = None
-        if path.is_file():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except ValueError:
-                data = None
-            png = (data or {}).get("map", {}).get("png")
-            if not data or data.get("key") != key or (png and not (self.cache / png).is_file()):
-                data = None
-        if data is not None and not data["map"].get("retry"):
-            self.loaded += 1
-        else:
+        """The claim's evidence (see :meth:`prepare`)."""
+        if claim.id not in self.memo:
+            self.prepare([claim])
+        return self.memo[claim.id]
+
+    def prepare(self, claims) -> None:
+        """Load or compute the evidence of ``claims``: first every default check, mutant and certificate (from
+        the cache file when its key matches), then the missing maps, cheapest first, while the budget lasts (a
+        map left over is drawn by a later build)."""
+        pending = []
+        for claim in claims:
+            if claim.id in self.memo:
+                continue
+            data = self._load(claim)
             if data is None:
-                data = {"key": key, "claim": claim.id, "check": _default_check(claim), "mutants": _mutants(claim),
-                        "certificates": _certificates(claim)}
+                data = {"key": source_key(claim), "claim": claim.id, "check": _default_check(claim),
+                        "mutants": _mutants(claim), "certificates": _certificates(claim), "map": {"retry": True}}
                 self.computed += 1
             else:
                 self.loaded += 1
-            data["map"] = self._map(claim, data["check"], key)
-            self.cache.mkdir(parents=True, exist_ok=True)
-            for old in self.cache.glob(f"{_file_name(claim.id)}-*.png"):
-                if old.name != data["map"].get("png"):
-                    old.unlink()
-            path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        self.memo[claim.id] = data
+            self.memo[claim.id] = data
+            if data["map"].get("retry"):
+                pending.append(claim)
+        pending.sort(key=lambda c: _check_seconds(self.memo[c.id]["check"]) or 0.0)
+        for claim in pending:
+            data = self.memo[claim.id]
+            data["map"] = self._map(claim, data["check"], data["key"])
+            self._save(claim, data)
+
+    def _load(self, claim) -> dict | None:
+        path = self.cache / f"{_file_name(claim.id)}.json"
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            return None
+        png = data.get("map", {}).get("png")
+        if data.get("key") != source_key(claim) or (png and not (self.cache / png).is_file()):
+            return None
         return data
+
+    def _save(self, claim, data: dict) -> None:
+        self.cache.mkdir(parents=True, exist_ok=True)
+        for old in self.cache.glob(f"{_file_name(claim.id)}-*.png"):
+            if old.name != data["map"].get("png"):
+                old.unlink()
+        (self.cache / f"{_file_name(claim.id)}.json").write_text(json.dumps(data, indent=1, sort_keys=True),
+                                                               encoding="utf-8")
 
     def _map(self, claim, check: dict, key: str) -> dict:
         from theory.claim_maps import MapTooSlow, claim_map, default_axes, draw_map
@@ -113,7 +130,7 @@ class Evidence:
             x, y = default_axes(claim)
         except BadParameter:
             return {"drawn": False, "reason": "fewer than two parameters to map"}
-        seconds = check.get("seconds_warm", check.get("seconds"))
+        seconds = _check_seconds(check)
         if seconds is None:
             return {"drawn": False, "reason": "the check did not run at its defaults"}
         if seconds > MAX_CHECK_SECONDS:
@@ -142,6 +159,11 @@ class Evidence:
                 "y_range": [_text(m.y.values[0]), _text(m.y.values[-1])], "counts": m.counts(),
                 "fixed": {k: _text(v) for k, v in m.fixed.items()}, "reasons": m.reasons,
                 "seconds": round(m.seconds, 2)}
+
+
+def _check_seconds(check: dict) -> float | None:
+    """What one evaluation of the check costs: the second run at the defaults (past one-time costs), else the first."""
+    return check.get("seconds_warm", check.get("seconds"))
 
 
 def _file_name(claim_id: str) -> str:
