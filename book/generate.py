@@ -370,7 +370,7 @@ def certificate_block(certs: list[dict]) -> list[str]:
         if "error" in r:
             lines.append(f"| {cell(r['title'])} | | | | not computed: {cell(r['error'])} |")
         else:
-            lines.append(f"| {cell(r['title'])} | {r['worst']:.6g} | {r['printed']:.6g} | {r['ratio']:.4g} | "
+            lines.append(f"| {cell(tex(r['title']))} | {r['worst']:.6g} | {r['printed']:.6g} | {r['ratio']:.4g} | "
                          f"{r['verdict']} |")
     return lines + [""]
 
