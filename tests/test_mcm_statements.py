@@ -17,7 +17,7 @@ from theory.registry import BadParameter, all_claims, get
 
 NEW_VERIFIED = ("mcm.unbiased-local-model", "mcm.perturbed-iterate-identity", "mcm.heterogeneous-extension",
                 "mcm.assumption-2-memory", "mcm.table-features", "mcm.first-attempts-variance",
-                "mcm.double-compression-noise-increase", "mcm.ghost-summary-variance")
+                "mcm.double-compression-noise-increase", "mcm.ghost-summary-variance", "mcm.rand-mcm-independence")
 NEW_ERRATA = ("mcm.first-attempts-formulas", "mcm.equation-4", "mcm.memory-update-equation", "mcm.proposition-1-proof",
               "mcm.perturbed-iterate-decomposition", "mcm.strong-contraction-bounds")
 NEW_NOT_CHECKABLE = ("mcm.nonconvex-theorem", "mcm.motivation", "mcm.ghost-infeasible", "mcm.proof-strategy-remarks",
@@ -113,6 +113,7 @@ def test_ghost_summary_ratio_tends_to_two():
     ("mcm.heterogeneous-extension", {"batch": "20"}, r"batch=20 is outside its allowed range \[0, n - 1\]"),
     ("mcm.heterogeneous-extension", {"alpha_down": "1"}, r"alpha_down=1 is outside its allowed range"),
     ("mcm.heterogeneous-extension", {"d": "12", "n": "4"}, r"n=4 is outside its allowed range \[d, 200\]"),
+    ("mcm.rand-mcm-independence", {"N": "5", "groups": "2"}, r"groups=2 is outside its allowed range divisors of N"),
     ("mcm.strong-contraction-bounds", {"mu": "2"}, r"mu=2 is outside its allowed range \(0, L\]"),
     ("mcm.assumption-2-memory", {"spread": "0"}, r"spread=0 is outside its allowed range \(0, 100\]"),
     ("mcm.first-attempts-variance", {"batch": "20"}, r"batch=20 is outside its allowed range \[0, n - 1\]"),
