@@ -39,6 +39,9 @@ EXPECTED = {
     ("iade.theorem-3.1", "K steps of inexact gradient descent vs the bound as printed (xi_s)"): "violated",
     ("iade.theorem-3.1", "K steps of inexact gradient descent vs the bound corrected (xi_{eta s})"): "loose",
     ("iade.lemma-9.1", "One SGD step under the weak growth condition, step 1/(rho L)"): "tight",
+    ("iade.corollary-9.2", "SGD step plus error, ||e||^2 <= rho^2 L^2 s c'^(k+1) as printed"): "violated",
+    ("iade.corollary-9.2", "SGD step plus error, E||e||^2 <= s c'^(k+1), uncorrelated"): "tight",
+    ("iade.corollary-9.2", "SGD step plus error, E||e||^2 <= s c'^(k+1), only E[e] = 0"): "violated",
     ("mcm.theorem-5", "Memory recursion, alpha_down = (4 omega_down)^-1"): "loose",
     ("mcm.theorem-5", "Memory recursion, literal hypothesis alpha_down <= 4 omega_down - 1"): "violated",
     ("mcm.theorem-3", "Two Ghost steps, convex, gamma L (1 + omega_up) = 1/2"): "tight",
@@ -236,6 +239,40 @@ def test_lemma91_pep_is_attained_by_least_squares(L, mu, rho):
 def test_lemma91_tight_beyond_the_instance_family():
     """rho = 3 (no two-row instance): still tight, an upper bound valid for every instance."""
     assert P.iade_lemma91_certificate(rho=3.0).verdict == "tight"
+
+
+def _sgd_error_instance(L, mu, rho, error_sq, correlated: bool) -> float:
+    """E||x_1 - x*||^2 for eq. (6) on the two-row least squares of ``_wgc_least_squares_instance`` in R^3,
+    x_0 = e1, with a pointwise error ||e|| = sqrt(error_sq) and E[e] = 0: either e = -sign * sqrt(error_sq) e2
+    with the sampled row's sign (correlated with the gradient noise), or +- sqrt(error_sq) e3 with an
+    independent fair sign (uncorrelated). Exact expectation over the equally likely outcomes."""
+    lam = rho * L - mu
+    assert mu <= lam <= L + 1e-12
+    eta = IADE.numeric("eta_sgd", rho=rho, L=L)
+    x0 = np.array([1.0, 0.0, 0.0])
+    values = []
+    for row_sign in (1, -1):
+        a = np.array([math.sqrt(mu), row_sign * math.sqrt(lam), 0.0])
+        v = a * (a @ x0)
+        errors = ([-row_sign * math.sqrt(error_sq) * np.array([0.0, 1.0, 0.0])] if correlated else
+                  [sign * math.sqrt(error_sq) * np.array([0.0, 0.0, 1.0]) for sign in (1, -1)])
+        for e in errors:
+            assert _close(float(e @ e), error_sq, 1e-12)
+            x1 = x0 - eta * v + e
+            values.append(float(x1 @ x1) / len(errors))
+    return sum(values) / 2
+
+
+@pytest.mark.parametrize("error", ["printed", "corrected", "correlated"])
+def test_corollary92_against_explicit_instances(error):
+    result = P.iade_corollary92_certificate(error)
+    p = result.parameters
+    attained = _sgd_error_instance(p["L"], p["mu"], p["rho"], p["error_sq_bound"], error == "correlated")
+    assert attained <= result.worst + SOLVER
+    if error == "correlated":     # the instance alone breaks the proof's recursion (the SDP finds worse)
+        assert attained > result.printed + 10 * TOL
+    else:                         # the instance attains the SDP value: c + rho^2 L^2 eps, resp. c + eps
+        assert _close(result.worst, attained, SOLVER)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,6 +488,8 @@ def test_lyapunov_pep_detects_a_too_large_step():
     (lambda: P.mcm_lyapunov_certificate(6, mu=0.1), "mu"),
     (lambda: P.mcm_lyapunov_certificate(7, N=0), "N"),
     (lambda: P.fcc_unbiased_certificate(omega=-1.0), "omega"), (lambda: P.fcc_unbiased_certificate(R=7), "R"),
+    (lambda: P.iade_corollary92_certificate("both"), "error"),
+    (lambda: P.iade_corollary92_certificate("printed", k=-1), "k"),
     (lambda: P.iade_lemma91_certificate(rho=0), "rho"), (lambda: P.iade_lemma91_certificate(mu=2.0), "mu"),
     (lambda: P.mcm_ghost_certificate(3, gamma=0.3), "gamma"), (lambda: P.mcm_ghost_certificate(4), "theorem"),
 ])

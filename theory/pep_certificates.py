@@ -24,7 +24,9 @@ How compressors enter a PEP (a PEP is an SDP over Gram matrices, so only determi
 
 Certificates (claim: verdict at the defaults): neolithic.lemma-1 (FCC, contractive): tight;
 neolithic.remark-fcc-unbiased (FCC, scaled unbiased): tight; iade.theorem-3.1 (K inexact gradient steps):
-violated as printed, loose corrected; iade.lemma-9.1 (SGD under WGC): tight; mcm.theorem-5 (memory
+violated as printed, loose corrected; iade.lemma-9.1 (SGD under WGC): tight; iade.corollary-9.2 (SGD
+step plus a random error): violated as printed, tight corrected, violated when the error may correlate with
+the gradient noise; mcm.theorem-5 (memory
 recursion): loose, violated under the literal hypothesis; mcm.theorem-3 / mcm.theorem-2 (Ghost): tight
 (0) / violated; mcm.theorem-7 (Lyapunov, strongly convex): loose; mcm.theorem-6 (Lyapunov, convex): tight;
 both violated at alpha_down = 1, which their statements do not exclude.
@@ -260,6 +262,79 @@ def iade_lemma91_certificate(L: float = 1.0, mu: float = 0.1, rho: float = 1.1) 
     printed = IADE.numeric("c_sgd", mu=mu, rho=rho, L=L)
     return _result(iade_wgc_sgd_pep(float(L), float(mu), float(rho)), printed, dict(L=L, mu=mu, rho=rho),
                    "worst E||x_1 - x*||^2 over ||x_0 - x*||^2 <= 1 (an upper bound over every instance)")
+
+
+# =============================================================================================
+# 000, Corollary 9.2: the SGD step with an added random error (IADE-SGD's recursion)
+# =============================================================================================
+#: 000, Corollary 9.2, condition 1): ||e_k||^2 <= rho^2 L^2 s c'^{k+1} (the error added to the iterate).
+COROLLARY92_ERROR_SQ = IADE.rho ** 2 * IADE.L ** 2 * IADE.s * IADE.c_prime ** (IADE.k + 1)
+#: 000, proof of Corollary 9.2: E||x_{k+1} - x*||^2 <= c ||x_k - x*||^2 + s c'^{k+1}, c = 1 - mu/(rho L);
+#: ``x0`` stands for ||x_k - x*||^2 as in ``theorem52_bound``.
+COROLLARY92_RECURSION = IADE.c_sgd * IADE.x0 + IADE.s * IADE.c_prime ** (IADE.k + 1)
+
+
+@functools.lru_cache(maxsize=64)
+def iade_sgd_error_pep(L: float, mu: float, rho: float, D: float, error_sq: float, uncorrelated: bool,
+                       precise: bool = False) -> PepValue:
+    """Worst ``E||x_1 - x*||^2`` of ``x_1 = x_0 - eta v + e`` (000, eq. (6)), ``eta = 1/(rho L)``.
+
+    Random vectors enter through their second moments: ``xi = v - grad f(x_0)`` and ``e`` are points of the
+    space of mean-zero random vectors (``E<z, d> = 0`` for every deterministic ``d``), i.e. points orthogonal
+    to ``x_0 - x*`` and ``grad f(x_0)``, with ``E<xi, e>`` free unless ``uncorrelated``. WGC at ``x_0``:
+    ``||grad f(x_0)||^2 + E||xi||^2 <= 2 rho L (f(x_0) - f*)`` (as in :func:`iade_wgc_sgd_pep`); error:
+    ``E||e||^2 <= error_sq`` (implied by the printed pointwise bound). Initial ``||x_0 - x*||^2 <= D^2``.
+    Every real instance gives a PSD Gram matrix satisfying these constraints: an upper bound.
+    """
+    from PEPit import PEP, Point
+    from PEPit.functions import SmoothStronglyConvexFunction
+
+    problem = PEP()
+    f = problem.declare_function(SmoothStronglyConvexFunction, L=L, mu=mu)
+    x_star = f.stationary_point()
+    x = problem.set_initial_point()
+    problem.set_initial_condition((x - x_star) ** 2 <= D ** 2)
+    g = f.gradient(x)
+    xi, e = Point(), Point()
+    for z in (xi, e):
+        problem.add_constraint((z * (x - x_star)) == 0)
+        problem.add_constraint((z * g) == 0)
+    if uncorrelated:
+        problem.add_constraint((xi * e) == 0)
+    problem.add_constraint(g ** 2 + xi ** 2 <= 2 * rho * L * (f(x) - f(x_star)))
+    problem.add_constraint(e ** 2 <= error_sq)
+    eta = IADE.numeric("eta_sgd", rho=rho, L=L)
+    problem.set_performance_metric((x - eta * (g + xi) + e - x_star) ** 2)
+    return solve_pep(problem, precise)
+
+
+COROLLARY92_DEFAULTS = dict(L=1.0, mu=0.1, rho=1.1, s=1.0, c_prime=0.95, k=0, D=1.0)
+
+
+def iade_corollary92_certificate(error: str = "printed", **params) -> CertificateResult:
+    """One step of eq. (6) vs the proof's recursion ``c D^2 + s c'^{k+1}`` (``COROLLARY92_RECURSION``).
+
+    ``error="printed"``: ``E||e||^2 <= rho^2 L^2 s c'^{k+1}`` as condition 1) prints, e uncorrelated with the
+    stochastic gradient; ``"corrected"``: ``E||e||^2 <= s c'^{k+1}`` and uncorrelated; ``"correlated"``:
+    ``E||e||^2 <= s c'^{k+1}`` with only ``E e = 0`` (condition 2) as printed).
+    """
+    _need(error in ("printed", "corrected", "correlated"), "error", error, "{printed, corrected, correlated}")
+    p = {**COROLLARY92_DEFAULTS, **params}
+    L, mu, rho, s, cp, k, D = (p[n] for n in ("L", "mu", "rho", "s", "c_prime", "k", "D"))
+    _need(L > 0, "L", L, "(0, oo)")
+    _need(0 < mu < L, "mu", mu, f"(0, L) = (0, {L}) (PEPit needs mu < L)")
+    _need(rho > 0, "rho", rho, "(0, oo)")
+    _need(s > 0, "s", s, "(0, oo)")
+    _need(0 < cp < 1, "c_prime", cp, "(0, 1)")
+    _need(isinstance(k, int) and k >= 0, "k", k, "[0, oo) (integer)")
+    _need(D >= 0, "D", D, "[0, oo)")
+    values = {IADE.rho: rho, IADE.L: L, IADE.s: s, IADE.c_prime: cp, IADE.k: k, IADE.mu: mu, IADE.x0: D ** 2}
+    bound = COROLLARY92_ERROR_SQ if error == "printed" else IADE.s * IADE.c_prime ** (IADE.k + 1)
+    error_sq = float(bound.subs(values))
+    printed = float(COROLLARY92_RECURSION.subs(values))
+    pep = iade_sgd_error_pep(float(L), float(mu), float(rho), float(D), error_sq, error != "correlated")
+    return _result(pep, printed, {**p, "error": error, "error_sq_bound": error_sq},
+                   "worst E||x_1 - x*||^2 of eq. (6) vs c ||x_0 - x*||^2 + s c'^(k+1) (an upper bound)")
 
 
 # =============================================================================================
@@ -545,6 +620,25 @@ register_certificate(Certificate(
                 "||x_0 - x*||^2 <= 1; against 1 - mu/(rho L). Defaults L = 1, mu = 1/10, rho = 11/10. "
                 "Attained by least squares with two rows (sqrt(mu), +-sqrt(rho L - mu)).",
     compute=iade_lemma91_certificate))
+
+for _error, _title, _text in (
+        ("printed", "SGD step plus error, ||e||^2 <= rho^2 L^2 s c'^(k+1) as printed",
+         "the error bound of condition 1) as printed (no eta^2), e uncorrelated with the stochastic gradient"),
+        ("corrected", "SGD step plus error, E||e||^2 <= s c'^(k+1), uncorrelated",
+         "the error bound the proof uses (eta^2 rho^2 L^2 s c'^(k+1) = s c'^(k+1)), e uncorrelated with the "
+         "stochastic gradient (e.g. E[e_k | v_k] = 0)"),
+        ("correlated", "SGD step plus error, E||e||^2 <= s c'^(k+1), only E[e] = 0",
+         "the proof's error bound but only E[e_k] = 0 as condition 2) prints: e may correlate with the "
+         "stochastic gradient's noise")):
+    register_certificate(Certificate(
+        claim_id="iade.corollary-9.2", title=_title,
+        description="PEP over L-smooth mu-strongly convex f for one step of eq. (6), x_1 = x_0 - eta v + e, "
+                    "eta = 1/(rho L): the gradient noise xi = v - grad f(x_0) and e are mean-zero random vectors, "
+                    "modelled by their second moments (points orthogonal to every deterministic vector), WGC at "
+                    f"x_0, ||x_0 - x*||^2 <= 1; with {_text}; metric E||x_1 - x*||^2 against the proof's recursion "
+                    "c ||x_0 - x*||^2 + s c'^(k+1), c = 1 - mu/(rho L). Defaults L = 1, mu = 1/10, rho = 11/10, "
+                    "s = 1, c' = 0.95, k = 0.",
+        compute=functools.partial(iade_corollary92_certificate, _error)))
 
 register_certificate(Certificate(
     claim_id="mcm.theorem-5", title="Memory recursion, alpha_down = (4 omega_down)^-1",
