@@ -502,7 +502,7 @@ def mcm_ghost_certificate(theorem: int = 3, **params) -> CertificateResult:
     pep = mcm_ghost_pep(L, wd, wu, gamma)
     return _result(pep, 0.0, dict(L=L, omega_down=wd, omega_up=wu, N=1, gamma=gamma, step_over_limit=gamma / limit),
                    "worst E||w_k - w*||^2 - RHS over ||w_{k-2} - w*||^2 + ||w_hat_{k-2} - w*||^2 <= 1 "
-                   "(0 is attained by a flat F; a lower bound over U_omega)")
+                   "(0 is attained by a flat F; a lower bound over U_omega; printed 0, so the ratio is not meaningful)")
 
 
 # =============================================================================================
