@@ -8,7 +8,6 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-import sympy as sp
 
 from theory import mcm as T
 from theory.claims import mcm as M

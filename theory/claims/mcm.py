@@ -2119,14 +2119,17 @@ register(Claim(
 # -- first attempts: variance of the local iterate ------------------------------------------------------
 @_memo
 def check_first_attempts_variance(p, model_alpha=0) -> CheckResult:
-    from reference_impl.algorithms.first_attempts import model_difference_compression, update_compression
+    from reference_impl.algorithms.first_attempts import (model_compression, model_difference_compression,
+                                                          update_compression)
     from reference_impl.algorithms.mcm import mcm, mcm_family
 
     problem, ev, up, down, wu, wd, batch = _setup(p, "first-attempts")
     gamma = float(p["gamma_L"]) / ev.L               # the figure's gamma = 1/L
     K, R = p["K"], p["runs"]
     algos = {"update_compression": update_compression(gamma, up, down, batch=batch),
-             "model_compression": mcm_family("ModelCompression", gamma, up, down, None, model_alpha, batch),
+             # the public factory (alpha_down = 0); a mutant's other memory rate goes through the shared MCM round
+             "model_compression": (model_compression(gamma, up, down, batch=batch) if model_alpha == 0 else
+                                   mcm_family("ModelCompression", gamma, up, down, None, model_alpha, batch)),
              "model_difference_compression": model_difference_compression(gamma, up, down, batch=batch),
              "MCM": mcm(gamma, up, down, batch=batch)}
     out = {}
