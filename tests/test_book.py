@@ -99,6 +99,22 @@ def test_book_builds(built_site: Path) -> None:
         assert f'id="module-{module}"' in api, module
 
 
+def test_claims_ledger_pages(built_site: Path) -> None:
+    """Issue 13, section 5: coloured statuses with the filter script, a permalink per claim, maps, claim ids in the
+    chapters linked to their entries, symbols as the papers write them."""
+    ledger = (built_site / "_generated" / "ledger.html").read_text(encoding="utf-8")
+    for status in ("verified-symbolic", "verified-numeric", "erratum", "not-checkable"):
+        assert f'class="claim-status claim-status-{status}" data-status="{status}"' in ledger, status
+    assert 'data-paper="iade"' in ledger and "claims_filter.js" in ledger and "claims.css" in ledger
+    assert (built_site / "_static" / "claims_filter.js").is_file()
+    claims = (built_site / "_generated" / "iade" / "claims.html").read_text(encoding="utf-8")
+    assert 'id="claim-iade-lemma-2-1"' in claims and "Default check" in claims
+    assert "c_{prime}" not in claims  # c' as the paper writes it, not sympy's name
+    assert re.search(r'<img[^>]*src="[^"]*iade\.theorem-3\.1-[0-9a-f]{12}\.png"', claims), "no claim map image"
+    chapter = (built_site / "iade" / "index.html").read_text(encoding="utf-8")
+    assert 'class="claim-link reference internal" href="../_generated/iade/claims.html#claim-iade-' in chapter
+
+
 def _chromium() -> str:
     path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
     if path is None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from pathlib import Path
 
@@ -36,9 +37,13 @@ MAP_SECONDS_PER_CLAIM = 0.5
 MIN_GRID, MAX_GRID = 3, 12
 #: All maps computed in one build together; beyond it the remaining maps wait for the next build.
 MAP_BUDGET_SECONDS = 60.0
-#: A map stops (and is not drawn) when it runs past max(this, 4 x its estimate).
-MAP_TIME_LIMIT_SECONDS = 6.0
+#: A map stops when it runs past max(this, 4 x its estimate) (cells away from the defaults can cost far more than
+#: the default point); it is then retried once on a grid half as fine, and is not drawn if that stops too.
+MAP_TIME_LIMIT_SECONDS = 2.0
 
+#: Bump when what a cache file holds changes (the grid policy above may change without a bump: each map states
+#: its own grid).
+CACHE_VERSION = 1
 _SHARED_SOURCES = ("theory/registry.py", "theory/claims/_exact.py", "theory/claims/__init__.py", "theory/claim_maps.py",
                    "theory/certificates.py", "theory/pep_certificates.py")
 
@@ -49,7 +54,7 @@ def source_key(claim) -> str:
     for rel in (f"theory/claims/{claim.paper}.py", f"theory/{claim.paper}.py", *_SHARED_SOURCES):
         path = ROOT / rel
         h.update(rel.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(absent)") + b"\0")
-    h.update(Path(__file__).read_bytes())
+    h.update(f"cache format {CACHE_VERSION}".encode())
     return h.hexdigest()
 
 
@@ -114,8 +119,9 @@ class Evidence:
 
     def _save(self, claim, data: dict) -> None:
         self.cache.mkdir(parents=True, exist_ok=True)
+        own = re.compile(re.escape(_file_name(claim.id)) + r"-[0-9a-f]{12}\.png")  # not another claim's (theorem-3-...)
         for old in self.cache.glob(f"{_file_name(claim.id)}-*.png"):
-            if old.name != data["map"].get("png"):
+            if own.fullmatch(old.name) and old.name != data["map"].get("png"):
                 old.unlink()
         (self.cache / f"{_file_name(claim.id)}.json").write_text(json.dumps(data, indent=1, sort_keys=True),
                                                                encoding="utf-8")
@@ -140,17 +146,23 @@ class Evidence:
             return {"drawn": False, "retry": True, "reason": f"this build's map budget ({MAP_BUDGET_SECONDS:.0f} s) "
                                                              "was spent; the next build draws it"}
         n = max(MIN_GRID, min(MAX_GRID, int((MAP_SECONDS_PER_CLAIM / max(seconds, 1e-4)) ** 0.5)))
-        limit = max(MAP_TIME_LIMIT_SECONDS, 4 * n * n * seconds)
-        start = time.perf_counter()
-        try:
-            m = claim_map(claim, x, y, n=n, time_limit=limit)
-        except MapTooSlow:
-            return {"drawn": False, "reason": f"the {n} x {n} map took more than {limit:.2g} s"}
-        except Exception as exc:  # noqa: BLE001  (an internal error of the check at some grid point: shown, not hidden)
-            return {"drawn": False, "reason": f"the check raised {type(exc).__name__} on the grid: "
-                                              f"{' '.join(str(exc).split())[:200]}"}
-        finally:
-            self.map_seconds += time.perf_counter() - start
+        m = None
+        for grid in sorted({n, max(MIN_GRID, n // 2)}, reverse=True):
+            limit = max(MAP_TIME_LIMIT_SECONDS, 4 * grid * grid * seconds)
+            start = time.perf_counter()
+            try:
+                m = claim_map(claim, x, y, n=grid, time_limit=limit)
+                break
+            except MapTooSlow:
+                continue
+            except Exception as exc:  # noqa: BLE001  (an internal error of the check on the grid: shown, not hidden)
+                return {"drawn": False, "reason": f"the check raised {type(exc).__name__} on the grid: "
+                                                  f"{' '.join(str(exc).split())[:200]}"}
+            finally:
+                self.map_seconds += time.perf_counter() - start
+        if m is None:
+            return {"drawn": False, "reason": f"a {grid} x {grid} map took more than {limit:.2g} s (cells away from "
+                                              f"the defaults cost more than the {seconds:.2g} s of the default point)"}
         png = f"{_file_name(claim.id)}-{key[:12]}.png"
         self.cache.mkdir(parents=True, exist_ok=True)
         draw_map(m, self.cache / png, default=claim.resolve_params())
