@@ -208,6 +208,8 @@ def _classify(tokens: list[tuple[str, str]]) -> list[str]:
                                                              or left[0] == "op" or right[0] == "op"))
             if left in (("op", "_"), ("op", "^")) and kinds[i - 2:i - 1] == ["M"]:  # w_hat, gamma_max^up
                 math = True
+            elif left == ("op", "-") and i >= 2 and tokens[i - 2] in (("op", "_"), ("op", "^")):  # t^-power
+                math = True
             elif left == ("op", "'") and tok == "s" and i >= 2 and (tokens[i - 2][0] in ("num", "hyph", "id", "close") or (
                     tokens[i - 2][0] == "word" and not _word_is_math(tokens[i - 2][1]))):
                 math = False  # a possessive: proof's
@@ -236,6 +238,8 @@ def _classify(tokens: list[tuple[str, str]]) -> list[str]:
             (lk, ltok), (rk, rtok) = _tight(tokens, i)
             left = kinds[i - 1] if lk else ""
             right = kinds[i + 1] if rk else ""
+            if (lk, ltok) in (("op", "^"), ("op", "_")):
+                continue  # the sign of an exponent: t^-power
             if "P" in (left, right) or (tok == "'" and left != "M"):
                 kinds[i] = "P"
             elif tok == "-" and lk == "num" and rk == "num":
@@ -319,7 +323,7 @@ def _math_run(tokens: list[tuple[str, str]]) -> str:
         depth += {"{": 1, "}": -1}.get(ch, 0)
         if depth < 0:
             break
-    if depth != 0:
+    if depth != 0 or re.search(r"(?<!\\)[_^]\s*($|[)\],=+<>])", tex):  # unbalanced, or a sub/superscript without argument
         raw = "".join(t for _, t in tokens).strip()
         return f"`{raw}`"
     return f"${tex}$"
