@@ -28,12 +28,13 @@ MCM_STATEMENT_IDS = {
     "mcm.first-attempts-variance", "mcm.ghost-summary-variance", "mcm.heterogeneous-extension",
     "mcm.memory-update-equation", "mcm.perturbed-iterate-decomposition", "mcm.perturbed-iterate-identity",
     "mcm.proposition-1-proof", "mcm.rand-mcm-independence", "mcm.strong-contraction-bounds", "mcm.table-features",
-    "mcm.unbiased-local-model"}
+    "mcm.unbiased-local-model", "mcm.theorems-6-7-alpha-down"}
 MCM_NOT_CHECKABLE = {"mcm.beyond-quadratic", "mcm.cited-results", "mcm.experiments", "mcm.ghost-infeasible",
                      "mcm.motivation", "mcm.nonconvex-theorem", "mcm.proof-strategy-remarks", "mcm.rand-mcm-remarks",
                      "mcm.take-away"}
 ERRATA |= {"mcm.equation-4", "mcm.first-attempts-formulas", "mcm.memory-update-equation",
-           "mcm.perturbed-iterate-decomposition", "mcm.proposition-1-proof", "mcm.strong-contraction-bounds"}
+           "mcm.perturbed-iterate-decomposition", "mcm.proposition-1-proof", "mcm.strong-contraction-bounds",
+           "mcm.theorems-6-7-alpha-down"}
 ALL_MCM_IDS = MCM_IDS | MCM_STATEMENT_IDS | MCM_NOT_CHECKABLE
 
 

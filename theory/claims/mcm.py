@@ -2450,6 +2450,53 @@ _m("mcm.ghost-summary-variance", "hypothesis removed: Theorem 3's gamma_max^up i
 
 
 # =========================================================================================================
+# Theorems 6 and 7 state no condition on alpha_down: a worst-case certificate (PEP) shows one is needed
+# =========================================================================================================
+def check_theorems67_alpha_down(p) -> CheckResult:
+    """The one-step inequality of Theorem 6 (convex, ``theorem=6``) or 7 (``theorem=7``) at gamma = gamma_max
+    and the memory rate ``alpha_down``, as a performance-estimation problem (worst case over L-smooth
+    (strongly) convex F and two-outcome omega_down-unbiased downlink compressors, noiseless):
+    :func:`theory.pep_certificates.mcm_lyapunov_certificate`. Holds when the worst case is at most the
+    printed factor (1 for Theorem 6, 1 - gamma mu for Theorem 7) within the solver tolerance 1e-6."""
+    from theory.pep_certificates import mcm_lyapunov_certificate
+
+    theorem = int(p["theorem"])
+    res = mcm_lyapunov_certificate(theorem, alpha=float(p["alpha_down"]), omega_down=float(p["omega_down"]))
+    holds = res.verdict != "violated"
+    return _result(holds, dict(pep_worst=res.worst, printed_factor=res.printed, ratio_worst_over_printed=res.ratio,
+                               alpha_down=float(p["alpha_down"]), omega_down=float(p["omega_down"]),
+                               theorem=theorem, solver_tolerance=res.tolerance),
+                   "worst case of one MCM step on V_k (PEPit + Clarabel, two-outcome compressors: a lower bound "
+                   "over the class, so a violation is a proven counterexample)")
+
+
+register(Claim(
+    id="mcm.theorems-6-7-alpha-down", paper=P,
+    source="004, slides 'Convergence of MCM - Convex' (Theorem 6) and '- Strongly Convex' (Theorem 7): hypotheses",
+    statement=_tex(r"Theorems 6 and 7 hold under Assumptions 1, 3-5 and $\gamma\le\gamma_{\max}$ alone: no "
+                   r"condition is stated on the memory rate $\alpha_{\mathrm{down}}$, which may be any value in $(0, 1]$."),
+    status="erratum", check=check_theorems67_alpha_down,
+    params=(Param("theorem", 7, 6, 7, kind="int", help="6 (convex) or 7 (strongly convex)"),
+            Param("alpha_down", Fr(1), 0, 1, low_open=True, help="downlink memory rate"),
+            Param("omega_down", Fr(1), 0, 16, low_open=True, help="downlink compression constant")),
+    notes="Evidence: the performance-estimation problem of one MCM step on V_k (theory/pep_certificates.py) at "
+          "gamma = gamma_max, omega_down = omega_up = 1, N = 1: at alpha_down = 1 the worst case of Theorem 7's "
+          "V_k + gamma E[F(w_hat_{k-1}) - F*] is 1.078 > 1 - gamma mu = 0.997, and Theorem 6's is 1.0625 > 1; an "
+          "explicit quadratic in R^2 with a two-outcome compressor attains the violation, so it is not a "
+          "relaxation artefact. By bisection the inequality holds up to alpha_down ~ 0.96 at omega_down = 1 and "
+          "~ 0.39 at omega_down = 4. The weight 32 gamma L omega_down^2 of V_k and gamma_max^Upsilon come out "
+          "of Theorem 5 with alpha_down = 1/(8 omega_down) (see mcm.theorem-6's notes).",
+    correction="Add Theorem 5's hypothesis alpha_down <= (4 omega_down)^-1 (the proof goes through Theorem 5); "
+               "the certificate holds there (ratio 0.9986 at alpha_down = 1/(8 omega_down), Theorem 7)."))
+register_mutant("mcm.theorems-6-7-alpha-down",
+                "hypothesis alpha_down <= (4 omega_down)^-1 restored (alpha_down = 1/4 at omega_down = 1)",
+                mutant_check(check_theorems67_alpha_down, params={"alpha_down": Fr(1, 4)}))
+register_mutant("mcm.theorems-6-7-alpha-down",
+                "Theorem 6 with the hypothesis restored (alpha_down = 1/8 at omega_down = 1)",
+                mutant_check(check_theorems67_alpha_down, params={"theorem": 6, "alpha_down": Fr(1, 8)}))
+
+
+# =========================================================================================================
 # Coverage: every statement of the seed (004_0e25362dabf1950b.txt, line numbers of that file; slides that
 # repeat a display on consecutive builds are listed once) -> the claims that check it. An empty tuple: a
 # definition or hypothesis with nothing to check on its own (the note says where it is used).
@@ -2512,7 +2559,8 @@ COVERAGE = (
      ("mcm.unbiased-local-model", "mcm.first-attempts-variance", "mcm.table-features"), ""),
     ("L484-492 Upsilon_k, Theorem 5", ("mcm.theorem-5",), "erratum: alpha condition"),
     ("L494-507 V_k and Phi(gamma)", ("mcm.gamma-max",), "weight and Phi derived"),
-    ("L509-513 Theorem 6", ("mcm.theorem-6",), ""),
+    ("L509-513 Theorem 6", ("mcm.theorem-6", "mcm.theorems-6-7-alpha-down"),
+     "the hypotheses omit alpha_down: an erratum found by a worst-case certificate"),
     ("L528-532 tuned step, 2 sqrt(...) + O(1/K), sigma = 0: O(1/K)", ("mcm.theorem-6-corollary",), ""),
     ("L536 'Better limit variance => better rate'", ("mcm.table-rates-convex-complexity", "mcm.table-rates-sc-complexity"),
      "complexities proportional to the limit-variance factor"),
@@ -2524,7 +2572,7 @@ COVERAGE = (
      "erratum: first bullet not for all compressors"),
     ("L571 footnote 2 (Horvath et al.)", ("mcm.cited-results",), ""),
     ("L575 L~ definition", ("mcm.theorem-7-decreasing-steps",), ""),
-    ("L577-586 Theorem 7 and part (1)", ("mcm.theorem-7",), ""),
+    ("L577-586 Theorem 7 and part (1)", ("mcm.theorem-7", "mcm.theorems-6-7-alpha-down"), ""),
     ("L587-589 Theorem 7 part (2)", ("mcm.theorem-7-decreasing-steps", "mcm.table-rates-sc-complexity"),
      "erratum: gamma_0 > gamma_max"),
     ("L591-602 Table 'Summary of rates' (rows gamma_max, limit variance, SC rate, SC complexity, convex complexity; "
