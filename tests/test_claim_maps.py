@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import re
 import time
 from fractions import Fraction
 
@@ -194,8 +195,13 @@ def test_tex_statements_kept_and_claim_ids_become_literals():
     ids = {"iade.theorem-3.1"}
     out = text_to_tex("see iade.theorem-3.1 and reproductions/neolithic.py", ids)
     assert "`iade.theorem-3.1`" in out and "`neolithic.py`" not in out
-    for claim in registry.all_claims():  # every rendered text balances its TeX braces inside $...$
-        for text in (claim.statement, claim.correction, claim.notes):
+    assert text_to_tex("eta_t = eta0 t^-power (0: constant)") == r"$\eta_t = \eta_0 t^{-\mathrm{power}}$ (0: constant)"
+    # every text the claims render: TeX braces balanced and no sub/superscript without argument inside $...$
+    for claim in registry.all_claims():
+        texts = [claim.statement, claim.correction, claim.notes] + [p.help for p in claim.params]
+        for text in texts:
             for span in text_to_tex(text).split("$")[1::2]:
                 stripped = span.replace(r"\{", "").replace(r"\}", "")
                 assert stripped.count("{") == stripped.count("}"), (claim.id, span)
+                if "$" not in text:  # spans we wrote (the claims' own TeX is theirs)
+                    assert not re.search(r"(?<!\\)[_^]\s*($|[)\],=+<>])", span), (claim.id, span)
