@@ -521,8 +521,15 @@ register(Claim(
     notes="As printed the left side is ||x_k - x_0||^2, which tends to ||x* - x_0||^2 > 0 while the bound tends "
           "to 0 (counterexample: exact GD, e_k = 0). Also: the bound holds in expectation only; x0 in xi_s "
           "must be ||x_0 - x*||^2; and the error added to the iterate must satisfy "
-          "E||e_k||^2 <= eta^2 rho^2 L^2 s c'^{k+1} = s c'^{k+1} (the proof uses the eta^2 factor).",
-    correction="E||x_k - x*||^2 <= c'^k (max{0, ||x0-x*||^2 - cs/(c'-c)} + c's/(c'-c)) when E||e_k||^2 <= s c'^{k+1}"))
+          "E||e_k||^2 <= eta^2 rho^2 L^2 s c'^{k+1} = s c'^{k+1} (the proof uses the eta^2 factor). "
+          "A worst-case certificate (theory/pep_certificates.py, one SGD step under the weak growth condition "
+          "plus the error) shows one more hypothesis is needed: with only E[e_k] = 0 the one-step recursion "
+          "fails (worst 3.02 against the proof's 1.86 at the certificate's defaults; a least-squares instance "
+          "with an error correlated with the gradient noise gives 2.42 > 1.86); with e_k uncorrelated with the "
+          "gradient noise (E[e_k | v_k] = 0, as the stochastic lattice quantizer of IADE-SGD gives) it is tight "
+          "(1.86 = 1.86).",
+    correction="E||x_k - x*||^2 <= c'^k (max{0, ||x0-x*||^2 - cs/(c'-c)} + c's/(c'-c)) when E||e_k||^2 <= s c'^{k+1} "
+               "and E[e_k | v_k] = 0 (the quantization error is unbiased given the stochastic gradient)"))
 
 
 # ---------------------------------------------------------------------------------------------
