@@ -142,10 +142,10 @@ class Evidence:
         if seconds > MAX_CHECK_SECONDS:
             return {"drawn": False, "reason": f"one check takes {seconds:.2g} s (maps are drawn for checks under "
                                               f"{MAX_CHECK_SECONDS} s)"}
-        if self.map_seconds >= MAP_BUDGET_SECONDS:
+        n = max(MIN_GRID, min(MAX_GRID, int((MAP_SECONDS_PER_CLAIM / max(seconds, 1e-4)) ** 0.5)))
+        if self.map_seconds + n * n * seconds > MAP_BUDGET_SECONDS:
             return {"drawn": False, "retry": True, "reason": f"this build's map budget ({MAP_BUDGET_SECONDS:.0f} s) "
                                                              "was spent; the next build draws it"}
-        n = max(MIN_GRID, min(MAX_GRID, int((MAP_SECONDS_PER_CLAIM / max(seconds, 1e-4)) ** 0.5)))
         m = None
         for grid in sorted({n, max(MIN_GRID, n // 2)}, reverse=True):
             limit = max(MAP_TIME_LIMIT_SECONDS, 4 * grid * grid * seconds)
