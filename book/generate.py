@@ -7,8 +7,13 @@ For every paper that has a chapter, i.e. a hand-written ``book/<paper>/index.md`
 * ``_generated/<paper>/constants.md``: each entry of ``theory.<paper>.CONSTANTS`` (description,
   source, ``$$ symbol = latex $$``);
 * ``_generated/<paper>/claims.md``: the claims ledger of the paper (a table id | source | status |
-  statement, then one section per claim: expression as display math, parameters with defaults and
-  allowed ranges, the ``repro check`` command, notes and, for errata, the correction);
+  statement | correction, statuses as coloured badges that ``_static/claims_filter.js`` filters, then one
+  section per claim, labelled ``claim-<id>`` (its permalink): statement typeset (ASCII math through
+  :func:`theory.plaintext.text_to_tex`), expression as display math with the symbols as the paper writes
+  them, parameters with defaults and allowed ranges, the ``repro check`` command and its result at the
+  defaults, the correction, notes, the claim map, certificates and mutants: the evidence that
+  ``_ext/claim_evidence.py`` computes once and caches under ``book/_build/claim_cache/``);
+* ``_generated/<paper>/maps/*.png``: the claim maps, copied from that cache;
 * ``_generated/<paper>/targets.md``: the reproduction ledger of the paper (every target of
   :mod:`reproductions.targets`: the paper's value, ours from the stored full-mode runs, the tolerance and
   the computed status, then one section per target);
@@ -18,7 +23,8 @@ For every paper that has a chapter, i.e. a hand-written ``book/<paper>/index.md`
 
 For the whole book:
 
-* ``_generated/ledger.md``: every paper with its claim counts by status, and the list of errata;
+* ``_generated/ledger.md``: every paper with its claim counts by status, every claim (filterable by work and
+  status, the correction of each erratum in the list), and the list of errata;
 * ``_generated/targets.md``: the reproduction summary, target counts per paper and status, and every
   gap with its cause;
 * ``_generated/api.md`` and ``_generated/api/<module>.md``: the API reference, one page per importable
@@ -209,7 +215,7 @@ def constants_page(paper: str) -> str:
         lines += [f"No constants exported yet (`theory.{paper}.CONSTANTS` does not exist).", ""]
         return "\n".join(lines)
     for key, const in constants.items():
-        free = ", ".join(f"${sympy.latex(s)}$" for s in sorted(const.free_symbols, key=lambda s: s.name))
+        free = ", ".join(f"${expr_tex(s)}$" for s in sorted(const.free_symbols, key=lambda s: s.name))
         lines += [
             f"({label('const', paper, key)})=",
             f"## `{key}`",
@@ -218,7 +224,7 @@ def constants_page(paper: str) -> str:
             "",
             f"**Source:** {const.source}",
             "",
-            display_math(const.equation()),
+            display_math(f"{const.symbol} = {expr_tex(const.expr)}"),  # Constant.equation(), symbols as printed
         ]
         if free:
             lines += [f"Depends on: {free}.", ""]
