@@ -110,7 +110,8 @@ def test_claims_ledger_pages(built_site: Path) -> None:
     claims = (built_site / "_generated" / "iade" / "claims.html").read_text(encoding="utf-8")
     assert 'id="claim-iade-lemma-2-1"' in claims and "Default check" in claims
     assert "c_{prime}" not in claims  # c' as the paper writes it, not sympy's name
-    assert re.search(r'<img[^>]*src="[^"]*iade\.theorem-3\.1-[0-9a-f]{12}\.png"', claims), "no claim map image"
+    # claim maps: the cheapest are drawn first, so the first chapter has some whatever the machine's speed
+    assert re.search(r'<img[^>]*src="[^"]*iade\.[a-z0-9.-]+-[0-9a-f]{12}\.png"', claims), "no claim map image"
     chapter = (built_site / "iade" / "index.html").read_text(encoding="utf-8")
     assert 'class="claim-link reference internal" href="../_generated/iade/claims.html#claim-iade-' in chapter
 
