@@ -58,6 +58,7 @@ from reference_impl.backends import NUMPY
 from reference_impl.problems import DistributedProblem, LeastSquaresProblem, LogisticProblem, QuadraticProblem
 from reference_impl.runner import atomic_write, seed_from_names
 from reproductions.figures import Figure
+from reproductions.mcm import single_threaded_blas
 
 PAPER = "neolithic"
 
@@ -385,6 +386,7 @@ class Job(NamedTuple):
     seed: int
 
 
+@single_threaded_blas
 def _run_job(job: Job) -> BudgetRun:
     problem = build_problem(job.problem)
     algo = make_method(job.method, job.gamma, **dict(job.options))
@@ -913,6 +915,7 @@ def run_classification(algo, problem: MLPProblem, rounds: int, seed: int) -> Cla
 ClassificationJob = Job  # same fields (problem spec, method, gamma, options, rounds, seed)
 
 
+@single_threaded_blas
 def _run_classification_job(job: ClassificationJob) -> ClassificationRun:
     problem = build_problem(job.problem)
     algo = make_method(job.method, job.gamma, **dict(job.options))
