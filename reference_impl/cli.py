@@ -228,12 +228,12 @@ def cmd_check(args) -> int:
 def _sweep(args, claim, given) -> int:
     """``--sweep N``: the claim at N points of its hypothesis box; exit 1 if it fails at any."""
     from theory.claims._exact import format_sweep, sweep
-    from theory.registry import NotCheckable
 
     if not 1 <= args.sweep <= 10000:
         raise _Bad(f"--sweep N must be an integer in [1, 10000], got {args.sweep}")
     if claim.check is None:
-        raise NotCheckable(claim.notes or "no check is registered for this claim")
+        reason = claim.notes or "no check is registered for this claim"
+        return _report_not_checkable(args, claim, claim.resolve_params(given), f"no check is registered: {reason}")
     result = sweep(claim, args.sweep, given=given)
     if args.json:
         print(json.dumps(_jsonable({k: v for k, v in result.items()}), indent=2, default=str))

@@ -131,3 +131,5 @@ def test_sweep_reports_where_an_erratum_bites_and_exits_accordingly():
     assert code == 0 and "fails 0" in out, out
     code, out, err = run("check", "iade.lemma-2.1", "--sweep", "0")
     assert code == 2 and "--sweep" in err
+    code, out, err = run("check", "mcm.motivation", "--sweep", "3")  # no check registered: 3, not an internal error
+    assert code == 3 and "no check is registered" in out and "internal error" not in err, (out, err)
