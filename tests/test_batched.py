@@ -279,12 +279,16 @@ def differ(state_a, state_b) -> bool:
     return not all(same(a, b) for a, b in zip(leaves(state_a), leaves(state_b)))
 
 
-@pytest.mark.parametrize("name", ["QSGD", "Ghost", "Update compression", "Model compression",
-                                  "Model-difference compression"])
-def test_the_other_run_agnostic_steps_replay_their_separate_runs(name):
-    """The other 004 algorithms with QSGD on both links are marked stackable too: bit for bit, minibatches."""
+@pytest.mark.parametrize("name,options", [("QSGD", {}), ("Ghost", {}), ("Update compression", {}),
+                                          ("Model compression", {}), ("Model-difference compression", {}),
+                                          ("Rand-MCM", dict(groups=2)),
+                                          ("Rand-MCM", dict(single_memory=True, reset_every=3))],
+                         ids=["QSGD", "Ghost", "update", "model", "model-difference", "Rand-MCM-2", "single-memory"])
+def test_the_other_run_agnostic_steps_replay_their_separate_runs(name, options):
+    """The other 004 algorithms (and Rand-MCM's group and single-memory variants) with QSGD on both links
+    are marked stackable too: bit for bit, minibatches."""
     q = QSGD(1)
-    algo = mcm.make_algorithm(name, 0.5, up=q, down=q, batch=5)
+    algo = mcm.make_algorithm(name, 0.5, up=q, down=q, batch=5, **options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ends = assert_stack_replays(algo, small_logistic(), NUMPY, seeds=(4, 5), steps=10)
