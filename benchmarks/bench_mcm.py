@@ -107,7 +107,8 @@ def main() -> None:
         print(f"{'mean':<10} " + " ".join(f"{1e3 * v / len(ALGORITHMS):>{w}.2f}" for v, w in zip(totals, (10, 16, 16))))
 
         T = args.table_epochs
-        jobs = [Job(st.algorithm(name), seed_from_names("bench-table", name, r)) for name in ALGORITHMS for r in range(R)]
+        table = {name: st.algorithm(name) for name in ALGORITHMS}      # one object per algorithm: its runs stack
+        jobs = [Job(table[name], seed_from_names("bench-table", name, r)) for name in ALGORITHMS for r in range(R)]
         n = len(jobs) * T
         # interleaved: blocks of at most BLOCK_EPOCHS epochs, alternately stacked and per run, so that both
         # paths meet the same machine load (a shared machine's load drifts over minutes); walls are the sums

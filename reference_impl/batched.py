@@ -199,7 +199,9 @@ def run_batch(jobs: Sequence[Job], problem, iterations: int, *, xp: Backend = NU
 
     The keyword arguments mean what they mean for :func:`~reference_impl.runner.run` and apply to
     every job. Finished runs found at their ``csv_path`` are reused when resuming (and not stepped).
-    ``stack=False`` advances every run by its own step (the per-run path, e.g. as a baseline).
+    Runs are stacked when their jobs hold the *same* Algorithm object (build it once, then one Job per
+    seed): two objects built alike are not recognised as one algorithm (their steps close over their own
+    parameters). ``stack=False`` advances every run by its own step (the per-run path, e.g. as a baseline).
     """
     trackers = [RunTracker(j.algorithm, problem, iterations, xp=xp, seed=j.seed, csv_path=j.csv_path,
                            stop_dist=stop_dist, record_every=record_every, extra_meta=j.extra_meta,
