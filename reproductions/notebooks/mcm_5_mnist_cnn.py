@@ -78,8 +78,9 @@ for name in MCM_ALGORITHMS:
 # %% [markdown]
 # **Checks (quick mode, with margins).** The uncompressed SGD and DIANA (uplink-only, with memory)
 # train: test accuracy at least 80% (they reach about 90% here; chance is 10%) and train loss below
-# 0.3 (from $\ln 10 \approx 2.30$). For the three bidirectional methods the cell prints which of them
-# train at this toy size (accuracy at least 50%); the quick-mode findings are discussed below.
+# 0.3 (from $\ln 10 \approx 2.30$). For the three bidirectional methods the second cell prints which
+# of them train at this toy size (accuracy at least 50%). MCM's verdict is itself machine-dependent
+# (see below), so that cell is not compared by nbval either.
 
 # %%
 rows = res["rows"]
@@ -87,6 +88,9 @@ for name in ("SGD", "DIANA"):
     assert rows[name]["status"] == "completed" and rows[name]["test_accuracy"] >= 0.80, (name, rows[name])
     assert rows[name]["train_loss"] < 0.3, (name, rows[name]["train_loss"])
     print(f"{name}: trains (test accuracy >= 80%, train loss < 0.3)")
+
+# %%
+# NBVAL_IGNORE_OUTPUT
 for name in ("MCM", "Artemis", "Dore"):
     r = rows[name]
     ok = r["status"] == "completed" and math.isfinite(r["train_loss"]) and r["test_accuracy"] >= 0.5
@@ -94,9 +98,11 @@ for name in ("MCM", "Artemis", "Dore"):
 
 # %% [markdown]
 # **What the quick run shows, plainly.** SGD and DIANA train, Artemis and Dore train a little less
-# far, which is the slide's order. **MCM does not train in 100 rounds at this toy size** (its train
-# loss stays near its initial value), so the slide's central point, that MCM is as good as DIANA,
-# is *not* reproduced here. Our reading, not yet confirmed: MCM's workers compute gradients at the
+# far, which is the slide's order. **MCM is on a knife edge at this toy size**: the same code and
+# seeds gave 22% test accuracy (train loss 2.19, near its initial value) when this notebook was
+# stored, and 68% (train loss 1.20) on a later run on another machine state, against about 92% for
+# DIANA. Either way it stays far behind DIANA, so the slide's central point, that MCM is as good as
+# DIANA, is *not* reproduced in quick mode. Our reading, not yet confirmed: MCM's workers compute gradients at the
 # compressed model $H + C(w - H)$, and the downlink memory $H$ follows $w$ at the rate
 # $\alpha_{down} = 1/(2(\omega+1)) \approx 0.015$ of the largest layer ($\omega \approx 32$), so the
 # small layers (biases, convolutions) get model noise far above their own size. The authors set the
