@@ -184,7 +184,7 @@ class Reduction:
 
 #: The identity compressor, as an unbiased (omega = 0) and as a contractive (delta = 1) one.
 ID, IDC = Identity(), Identity("contractive")
-#: AMSGrad hyper-parameters with rational iterates: beta_2 = 0 and eps = 0 outside give sqrt(v_hat) = max |g|.
+#: AMSGrad hyper-parameters with rational iterates: beta_2 = 0 and eps = 0 outside give ``sqrt(v_hat) = max |g|``.
 ADAPTIVE = dict(beta_1=F(1, 2), beta_2=0, eps=0, eps_mode="outside")
 G5, ETA = F(1, 5), F(1, 20)     # steps below 2/L on the rational problems
 

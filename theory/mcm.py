@@ -249,7 +249,7 @@ g_1, g_2, h_1, h_2 = sp.symbols("g_1 g_2 h_1 h_2", real=True)
 C_down, C_up, C_down_1, C_down_2, C_up_1, C_up_2 = (sp.Function(n) for n in (
     "C_down", "C_up", "C_down_1", "C_down_2", "C_up_1", "C_up_2"))
 
-#: Ghost, eq. (1) = Definition 1 eq. (2): server model and local model after one step.
+#: Ghost, eq. (1) = Definition 1 eq. (2) -- server model and local model after one step.
 ghost_w = w_prev - gamma * G_up
 ghost_w_hat = w_prev - gamma * C_down(G_up)
 #: "New attempts": update compression, model compression (alpha_down = 0), model-difference compression
@@ -257,13 +257,13 @@ ghost_w_hat = w_prev - gamma * C_down(G_up)
 update_compression_w_hat = w_hat_prev - gamma * C_down(G_up)
 model_compression_w_hat = C_down(w_new)
 model_difference_w_hat_printed = w_hat_prev - gamma * C_down(w_new - w_hat_prev)
-#: What eq. (3) gives at alpha_down = 1 (H_k = w_hat_k for every k): no gamma, a plus sign.
+#: What eq. (3) gives at alpha_down = 1 (H_k = w_hat_k for every k) -- no gamma, a plus sign.
 model_difference_w_hat_corrected = w_hat_prev + C_down(w_new - w_hat_prev)
-#: MCM, eq. (3): Omega_{k+1} = w_{k+1} - H_k, w_hat_{k+1} = H_k + C_down(Omega), H_{k+1} = H_k + alpha C_down(Omega).
+#: MCM, eq. (3) -- Omega_{k+1} = w_{k+1} - H_k, w_hat_{k+1} = H_k + C_down(Omega), H_{k+1} = H_k + alpha C_down(Omega).
 mcm_omega = w_new - H_prev
 mcm_w_hat = H_prev + C_down(mcm_omega)
 mcm_H = H_prev + alpha_down * C_down(mcm_omega)
-#: Rand-MCM, eq. (4) as printed (two workers): one Omega_{k+1} = w_{k+1} - H_k for all, H_k undefined for
+#: Rand-MCM, eq. (4) as printed (two workers) -- one Omega_{k+1} = w_{k+1} - H_k for all, H_k undefined for
 #: Rand-MCM (the workers hold H_k^i); ``H_common`` stands for it. Corrected: Omega^i = w_{k+1} - H_k^i.
 rand_mcm_w_hat_printed = (H_1 + C_down_1(w_new - H_common), H_2 + C_down_2(w_new - H_common))
 rand_mcm_w_hat_corrected = (H_1 + C_down_1(w_new - H_1), H_2 + C_down_2(w_new - H_2))
@@ -275,13 +275,13 @@ memory_aggregate_corrected = ((C_up_1(g_1 - h_1) + h_1) + (C_up_2(g_2 - h_2) + h
 #: (``"local"``; ``"global"`` would be grad F(w_*) = 0).
 memory_limit = "local"
 
-#: Proof of Proposition 1 (slide "Sketch of Proof"): E[||w_k - w_hat_k||^2 | w_k] printed as *equal* to
+#: Proof of Proposition 1 (slide "Sketch of Proof") -- E[||w_k - w_hat_k||^2 | w_k] printed as *equal* to
 #: gamma^2 omega_down ||g~_k||^2 (``"eq"``); Assumption 1 gives ``"le"``.
 proposition1_proof_relation = "eq"
 #: Slide "Sketch of proof, 2": -2 gamma E<grad F(w_hat), w - w_*> = -2 gamma E<grad F(w_hat), w_hat - w_*>
 #: + residual_sign * 2 gamma E<grad F(w_hat) - grad F(w), w - w_hat> (printed: residual_sign = +1).
 perturbed_residual_sign = 1
-#: Bullet (1) of that slide: -2 gamma <grad F(w_hat), w_hat - w_*> <= -2 gamma (strong_coefficient mu
+#: Bullet (1) of that slide -- -2 gamma <grad F(w_hat), w_hat - w_*> <= -2 gamma (strong_coefficient mu
 #: ||w_hat - w_*||^2 + F(w_hat) - F_*) (printed: 1) and <= -2 gamma ||grad F(w_hat)||^2 / (cocoercive_coefficient L)
 #: (printed: 1).
 strong_contraction_coefficient = sp.Integer(1)
@@ -301,7 +301,7 @@ perturbed_decomposition_rhs = -2 * gamma * I_hat + perturbed_residual_sign * 2 *
 #: Slide "Expected results for Double compression": the noise increases "proportionally to omega_down":
 #: noise_double / noise_unidirectional - 1 = omega_down ** double_increase_exponent (printed: 1).
 double_increase_exponent = sp.Integer(1)
-#: Slide "A practical algorithm?", summary (2): Ghost's noise over the unidirectional one, bounded by an
+#: Slide "A practical algorithm?", summary (2) -- Ghost's noise over the unidirectional one, bounded by an
 #: absolute constant ("nearly of the same order") at the natural step of observation 3 after Theorem 3.
 ghost_over_unidirectional = sp.simplify(noise_ghost / noise_unidirectional)
 

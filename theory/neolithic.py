@@ -187,7 +187,7 @@ neolithic_iterations_for_budget = T / R
 #: incurs O(n) comm. overhead; proportional to network size n", "a full model ...; proportional to
 #: dimension d", "at every iteration; proportional to iteration numbers".
 psgd_communication = n * d * K
-#: FedAvg: "Nodes communicate once every tau iterations": communications in K iterations (up to rounding).
+#: FedAvg -- "Nodes communicate once every tau iterations": communications in K iterations (up to rounding).
 fedavg_communications = K / tau
 
 

@@ -62,7 +62,7 @@ TOLERANCE = 1e-6
 #: Clarabel's defaults (1e-8).
 PRECISE = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
 
-#: 000, proof sketch of Theorem 3.1: ||v_k - grad f(x_k)|| <= s c'^{k+1}, the error of IADE's gradient estimate.
+#: 000, proof sketch of Theorem 3.1 -- ||v_k - grad f(x_k)|| <= s c'^{k+1}, the error of IADE's gradient estimate.
 IADE_GRADIENT_ERROR = IADE.iade_gradient_error
 
 
@@ -75,7 +75,7 @@ class PepValue:
 
 
 def solve_pep(problem, precise: bool = False) -> PepValue:
-    """Solve a PEPit problem with Clarabel; raise :class:`Undecidable` when the solver is unsure."""
+    """Solve a PEPit problem with Clarabel; raise :class:`~theory.registry.Undecidable` when the solver is unsure."""
     options = dict(solver="CLARABEL", **(PRECISE if precise else {}))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -267,9 +267,9 @@ def iade_lemma91_certificate(L: float = 1.0, mu: float = 0.1, rho: float = 1.1) 
 # =============================================================================================
 # 000, Corollary 9.2: the SGD step with an added random error (IADE-SGD's recursion)
 # =============================================================================================
-#: 000, Corollary 9.2, condition 1): ||e_k||^2 <= rho^2 L^2 s c'^{k+1} (the error added to the iterate).
+#: 000, Corollary 9.2, condition 1) -- ||e_k||^2 <= rho^2 L^2 s c'^{k+1} (the error added to the iterate).
 COROLLARY92_ERROR_SQ = IADE.rho ** 2 * IADE.L ** 2 * IADE.s * IADE.c_prime ** (IADE.k + 1)
-#: 000, proof of Corollary 9.2: E||x_{k+1} - x*||^2 <= c ||x_k - x*||^2 + s c'^{k+1}, c = 1 - mu/(rho L);
+#: 000, proof of Corollary 9.2 -- E||x_{k+1} - x*||^2 <= c ||x_k - x*||^2 + s c'^{k+1}, c = 1 - mu/(rho L);
 #: ``x0`` stands for ||x_k - x*||^2 as in ``theorem52_bound``.
 COROLLARY92_RECURSION = IADE.c_sgd * IADE.x0 + IADE.s * IADE.c_prime ** (IADE.k + 1)
 

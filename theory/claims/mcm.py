@@ -7,7 +7,7 @@ definition of gamma_max and its remarks, the slide "Comparison to previous resul
 the table "Summary of rates and complexities"; and (issue 13, section 2) every other statement of the slides:
 the update rules (eqs. (1)-(4), the first attempts, the memory mechanism), the displayed steps of the proofs,
 the features table, Assumption 2 and the heterogeneous extension, with the statements too vague to check
-registered as not-checkable. Assumptions 1 and 3-5 are hypotheses, not claims. :data:`COVERAGE` maps every
+registered as not-checkable. Assumptions 1 and 3-5 are hypotheses, not claims. ``COVERAGE`` maps every
 statement of the seed (by line of the seed file) to the claims that check it.
 
 Kinds of checks:
