@@ -7,9 +7,8 @@ A compressor may declare the distribution of ``C(x)`` for one row ``x`` through 
 Our finite-support compressors have one: rand-k (every k-subset, probability ``1/C(d, k)``), Wangni's
 sparsifier (every keep pattern), FCC, the scaled unbiased wrapper and the layer-wise wrapper (from the
 wrapped compressor's support; their hooks take ``inner=`` to enumerate the wrapped one, here
-:func:`support`). QSGD (``compressors/qsgd.py``) has no hook; :func:`qsgd_outcomes` reproduces its
-declared distribution (Alistarh et al. 2017, Section 3: given the norm, each level is ``floor(r_j)``
-or ``floor(r_j) + 1`` with ``r_j = s |x_j| / ||x||``) and :data:`KNOWN_SUPPORTS` attaches it.
+:func:`support`), and QSGD (Alistarh et al. 2017, Section 3: given the norm, each level is
+``floor(r_j)`` or ``floor(r_j) + 1`` with ``r_j = s |x_j| / ||x||``).
 
 :func:`enumerate_rows` runs the support on the exact backend where it can (every probability and value
 a Fraction: expectations with no rounding at all) and in float64 otherwise, e.g. QSGD on a vector
@@ -62,55 +61,9 @@ class RowSupport:
         return len(self.probs)
 
 
-def qsgd_outcomes(compressor, xp, x):
-    """QSGD's distribution given the norm, for one row x (d,): level ``xi_j = l_j + 1`` with probability
-    ``r_j - l_j`` and ``l_j = floor(r_j)`` otherwise, ``r_j = s |x_j| / ||x||``; value
-    ``||x|| sign(x_j) xi_j / s`` (the formula of :class:`~reference_impl.compressors.qsgd.QSGD`, same
-    operation order). ``C(0) = 0``. Exact when ``||x||`` is rational, else NotRational on the exact backend."""
-    from reference_impl.compressors.qsgd import row_norms
-
-    d = int(x.shape[0])
-    s = xp.scalar(compressor.levels)
-    norm = row_norms(xp, x[None, :])[0]
-    if norm == 0:
-        return [(xp.scalar(1), xp.zeros((d,)))]
-    r = s * xp.abs(x) / norm
-    low = xp.floor(r)
-    frac = r - low
-    one = xp.scalar(1)
-    choices = [[(one - frac[j], low[j]), (frac[j], low[j] + one)] if frac[j] > 0 else [(one, low[j])]
-               for j in range(d)]
-    sign = xp.sign(x)
-
-    def gen():
-        for combo in itertools.product(*choices):
-            prob = one
-            for p, _ in combo:
-                prob = prob * p
-            xi = xp.asarray(np.array([level for _, level in combo], dtype=object if xp.exact else np.float64))
-            yield prob, norm * sign * xi / s
-    return gen()
-
-
-def _known_supports() -> dict:
-    from reference_impl.compressors.qsgd import QSGD
-
-    return {QSGD: qsgd_outcomes}
-
-
-#: Supports for compressors whose own file has no ``outcomes`` hook: ``type -> f(compressor, xp, x)``.
-KNOWN_SUPPORTS = _known_supports()
-
-
-def _known(compressor):
-    """The :data:`KNOWN_SUPPORTS` entry of the compressor's class or of a base class (a subclass that
-    changes the sampling is caught by :func:`frequency_test`)."""
-    return next((KNOWN_SUPPORTS[t] for t in type(compressor).__mro__ if t in KNOWN_SUPPORTS), None)
-
-
 def has_support(compressor) -> bool:
-    """True when the compressor declares (or :data:`KNOWN_SUPPORTS` knows) an ``outcomes`` hook."""
-    return callable(getattr(compressor, "outcomes", None)) or _known(compressor) is not None
+    """True when the compressor declares an ``outcomes`` hook."""
+    return callable(getattr(compressor, "outcomes", None))
 
 
 def support(compressor, xp, x):
@@ -119,8 +72,7 @@ def support(compressor, xp, x):
     if callable(hook):
         takes_inner = "inner" in inspect.signature(hook).parameters
         return hook(xp, x, inner=support) if takes_inner else hook(xp, x)
-    known = _known(compressor)
-    return None if known is None else known(compressor, xp, x)
+    return None
 
 
 def _materialise(outcomes, xp) -> tuple[list, list] | None:

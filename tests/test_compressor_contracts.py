@@ -208,7 +208,7 @@ from fractions import Fraction as F  # noqa: E402
 
 from reference_impl.backends import EXACT, NUMPY  # noqa: E402
 from reference_impl.compressors.layerwise import Layerwise  # noqa: E402
-from reference_impl.contracts_enumeration import enumerate_row, moments, qsgd_outcomes  # noqa: E402
+from reference_impl.contracts_enumeration import enumerate_row, moments  # noqa: E402
 
 ENUMERATED = [RandK(2), RandK(3, scaled=False), RandK(2, shared_randomness=True), WangniSparsifier(density=0.5),
               WangniSparsifier(epsilon=F(1, 2)), FCC(RandK(2, scaled=False), 3), ScaledUnbiased(RandK(3)),
@@ -245,7 +245,7 @@ def test_qsgd_support_matches_the_closed_form_variance():
     """On x = (1, -2, 2, 0, 0, 4) (norm 5) with s = 3: E[C(x)] = x and E||C(x)-x||^2 = (5/3)^2 sum_j f_j(1-f_j),
     f_j the fractional part of 3|x_j|/5 (each level a Bernoulli on top of its floor), in exact Fractions."""
     x = EXACT.asarray([1, -2, 2, 0, 0, 4])
-    outs = list(qsgd_outcomes(QSGD(3), EXACT, x))
+    outs = list(QSGD(3).outcomes(EXACT, x))
     assert len(outs) == 2 ** 4 and sum(p for p, _ in outs) == 1        # the two zeros are deterministic
     mean = [sum(p * v[j] for p, v in outs) for j in range(6)]
     assert mean == list(x)

@@ -10,7 +10,7 @@ cell:
   values lie in their own ranges, i.e. a cross-constraint of the hypothesis fails there (``c < c'``,
   ``k <= d``, ``mu < L``): the point is not in the hypothesis, and no verdict is due.
 
-The box of a parameter is the one ``repro check ID --sweep N`` samples (:func:`param_box`): the range
+The box of a parameter is the one ``repro check ID --sweep N`` samples (``theory.claims._exact.param_box``): the range
 of the parameter, narrowed to the two decades around the default where it spans decades (then the axis is
 log-spaced), unbounded ends capped, integer counts at twice the default. Grid points are the cell centres
 (geometric centres on a log axis); with ``seed != 0`` each cell is instead probed at one point drawn in it
@@ -29,6 +29,7 @@ import time
 from fractions import Fraction
 from typing import Any, Mapping
 
+from theory.claims._exact import param_box  # noqa: F401  (the box rule, shared with --sweep)
 from theory.registry import BadParameter, Claim, NotCheckable, Param, Undecidable
 
 CELL_STATES = ("holds", "fails", "undecidable", "outside")
@@ -98,20 +99,6 @@ class ClaimMap:
         if c["fails"]:
             return 1
         return 3 if c["undecidable"] or not c["holds"] else 0
-
-
-def param_box(param: Param) -> tuple[float, float, bool]:
-    """``(low, high, log)``: the box of ``param`` that ``--sweep`` samples (the rule of
-    :func:`theory.claims._exact._sample_box`) and whether it spans decades (log spacing)."""
-    default = param.default
-    lo = param.low if param.low is not None else (default - 10 * max(1, abs(default)))
-    hi = param.high if param.high is not None else (100 * default if default > 0 else default + 10)
-    if param.kind == "int":
-        hi = min(hi, max(lo + 1, 2 * default if default > 0 else lo + 10))
-    lo_f, hi_f = float(lo), float(hi)
-    if default and float(default) > 0 and hi_f > 0 and (lo_f <= 0 or hi_f / lo_f >= 100):
-        lo_f, hi_f = max(lo_f, float(default) / 10), min(hi_f, float(default) * 10)
-    return lo_f, hi_f, bool(lo_f > 0 and hi_f / lo_f >= 100)
 
 
 def _round_values(raw: list[float], param: Param) -> list:

@@ -33,6 +33,7 @@ otherwise.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 from fractions import Fraction
@@ -88,6 +89,34 @@ class QSGD(Compressor):
         values = norms[..., None] * xp.sign(X) * xi / xp.scalar(self.levels)
         bits = message_bits(_host_levels(xp, xi))
         return Compressed(values=values, bits=bits, overflow=np.zeros(bits.shape, dtype=bool))
+
+    def outcomes(self, xp, x):
+        """The distribution of ``C(x)`` given the norm, for one row x (d,) (the hook of
+        :mod:`reference_impl.contracts_enumeration`): level ``xi_j = l_j + 1`` with probability
+        ``r_j - l_j`` and ``l_j = floor(r_j)`` otherwise, ``r_j = s |x_j| / ||x||``; value
+        ``||x|| sign(x_j) xi_j / s`` (the same operations as ``__call__``). ``C(0) = 0``. Exact when
+        ``||x||`` is rational, else NotRational on the exact backend."""
+        d = int(x.shape[0])
+        s = xp.scalar(self.levels)
+        norm = row_norms(xp, x[None, :])[0]
+        if norm == 0:
+            return [(xp.scalar(1), xp.zeros((d,)))]
+        r = s * xp.abs(x) / norm
+        low = xp.floor(r)
+        frac = r - low
+        one = xp.scalar(1)
+        choices = [[(one - frac[j], low[j]), (frac[j], low[j] + one)] if frac[j] > 0 else [(one, low[j])]
+                   for j in range(d)]
+        sign = xp.sign(x)
+
+        def gen():
+            for combo in itertools.product(*choices):
+                prob = one
+                for p, _ in combo:
+                    prob = prob * p
+                xi = xp.asarray(np.array([level for _, level in combo], dtype=object if xp.exact else np.float64))
+                yield prob, norm * sign * xi / s
+        return gen()
 
     # -- the real encoder / decoder, one row at a time --------------------------------------------
     def encode(self, signed_levels, norm) -> str:

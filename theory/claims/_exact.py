@@ -170,14 +170,14 @@ def mutation_scores(report):
 # ---------------------------------------------------------------------------------------------
 # Claim maps: the claim's check at N points of its hypothesis box (issue 13, section 4)
 # ---------------------------------------------------------------------------------------------
-def _sample_box(param, rng):
-    """One value of ``param`` in its allowed range: log-uniform over [default/10, 10 default] (inside the
-    range) where the range spans two decades or more, uniform otherwise. Unbounded ranges are capped at 100 x the default (or default + 10 when the
-    default is 0), integer ranges (iteration and sample counts, dimensions) at twice the default; rationals
-    are rounded to denominators <= 100 (exact checks stay cheap)."""
-    import math as _math
-    from fractions import Fraction as _Fr
+def param_box(param) -> tuple[float, float, bool]:
+    """``(low, high, log)``: the box of ``param`` that ``--sweep`` samples and ``--map`` grids
+    (:mod:`theory.claim_maps`), and whether it spans decades (then sampled log-uniformly / log-spaced).
 
+    The allowed range, with unbounded ends capped at 100 x the default (or default + 10 when the default
+    is 0, and default - 10 max(1, |default|) below); integer ranges (iteration and sample counts,
+    dimensions) at twice the default; a range spanning two decades or more narrowed to the two decades
+    around the default (inside the range)."""
     default = param.default
     lo = param.low if param.low is not None else (default - 10 * max(1, abs(default)))
     hi = param.high if param.high is not None else (100 * default if default > 0 else default + 10)
@@ -185,10 +185,20 @@ def _sample_box(param, rng):
         hi = min(hi, max(lo + 1, 2 * default if default > 0 else lo + 10))
     lo_f, hi_f = float(lo), float(hi)
     if default and float(default) > 0 and hi_f > 0 and (lo_f <= 0 or hi_f / lo_f >= 100):
-        # a range spanning decades: the two decades around the default (log-uniform), inside the range
         lo_f, hi_f = max(lo_f, float(default) / 10), min(hi_f, float(default) * 10)
+    return lo_f, hi_f, bool(lo_f > 0 and hi_f / lo_f >= 100)
+
+
+def _sample_box(param, rng):
+    """One value of ``param`` in its box (:func:`param_box`): log-uniform where the box spans decades,
+    uniform otherwise; rationals are rounded to denominators <= 100 (exact checks stay cheap)."""
+    import math as _math
+    from fractions import Fraction as _Fr
+
+    default = param.default
+    lo_f, hi_f, log = param_box(param)
     for _ in range(100):
-        if lo_f > 0 and hi_f / lo_f >= 100:
+        if log:
             x = _math.exp(rng.uniform(_math.log(lo_f), _math.log(hi_f)))
         else:
             x = rng.uniform(lo_f, hi_f)
