@@ -89,7 +89,11 @@ class Backend:
         return 0.5 * (1.0 + np.tanh(0.5 * z))
 
     def log1pexp(self, z: Any) -> Any:
-        return np.logaddexp(0.0, z)
+        """``log(1 + e^z)`` as ``log1p(e^-|z|) + max(z, 0)``: no overflow, within an ulp or two of
+        ``logaddexp(0, z)`` and about twice as fast (numpy's exp is vectorised; the recorded F of 30
+        stacked runs on a9a, issue 10)."""
+        z = np.asarray(z, dtype=np.float64)
+        return np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0.0)
 
     def copy(self, x: Any) -> Any:
         return x.copy()

@@ -263,6 +263,8 @@ class _PaddedDataProblem(DistributedProblem):
     """Shared machinery: worker data padded to (N, n_max, d) with per-row weights 1/n_i (0 on padding)."""
 
     run_axis = True
+    #: the same rows kept sparse for the minibatch gradients (:meth:`use_sparse_rows`), or None
+    sparse_rows = None
 
     def __init__(self, features: Sequence[np.ndarray], targets: Sequence[np.ndarray], lam: float,
                  name: str, target_name: str = "targets") -> None:
@@ -287,6 +289,16 @@ class _PaddedDataProblem(DistributedProblem):
         F2, t2 = self._cache[key]
         flat = np.arange(self.N)[:, None] * F.shape[1] + rows
         return F2[flat], t2[flat]
+
+    def use_sparse_rows(self, X_sparse, worker_indices) -> None:
+        """Compute the minibatch gradients on the numpy backend from the raw sparse rows ``X_sparse`` of
+        :func:`~reference_impl.data.standardize_with_bias` data (``worker_indices``: each worker's rows,
+        in the order of the padded data): O(nonzeros) per row instead of O(d), the same function up to
+        rounding (:class:`~reference_impl.sparse_rows.StandardizedSparseRows`, which checks every row);
+        :meth:`losses` then evaluates F through the sparse rows too."""
+        from reference_impl.sparse_rows import StandardizedSparseRows
+
+        self.sparse_rows = StandardizedSparseRows(X_sparse, worker_indices, self.F, self.sizes)
 
     def _gram_top_eigs(self) -> np.ndarray:
         """Largest eigenvalue of each worker's ``F_i^T F_i / n_i``."""
@@ -345,7 +357,7 @@ class _PaddedDataProblem(DistributedProblem):
         recording of R batched runs). Equal to :meth:`loss` up to the rounding of the BLAS kernel."""
         X = np.asarray(X, dtype=np.float64)
         D = self.design
-        Z = D.A @ X.T                                              # (n, R)
+        Z = D.A @ X.T if self.sparse_rows is None else self.sparse_rows.margins(X)     # (n, R)
         return D.wts @ self._row_losses(_numpy(), Z, D.y[:, None]) + self.lam * (X * X).sum(axis=1) / 2
 
 
@@ -480,7 +492,13 @@ class LogisticProblem(_PaddedDataProblem):
 
     def stochastic_worker_grads(self, xp, X, rows: np.ndarray):
         """Unbiased gradient estimates from the sampled rows ``rows`` (N, b) of each worker (X (N, d));
-        with a run axis X (R, N, d) and rows (R, N, b)."""
+        with a run axis X (R, N, d) and rows (R, N, b). On numpy with :meth:`use_sparse_rows`, through
+        the sparse rows (O(nonzeros))."""
+        if self.sparse_rows is not None and xp.name == "numpy":
+            yb = self.t.reshape(-1)[np.arange(self.N)[:, None] * self.t.shape[1] + rows]
+            z = self.sparse_rows.row_products(X, rows)
+            coef = -yb * xp.sigmoid(-yb * z)
+            return self.sparse_rows.weighted_row_sums(coef, rows) / rows.shape[-1] + self.lam * X
         Fb, yb = self._gather(xp, rows)                           # (N, b, d), (N, b)
         margins = yb * (Fb @ X[..., None])[..., 0]
         coef = -yb * per_run(xp, xp.sigmoid, -margins)

@@ -297,7 +297,9 @@ def convex_setting(dataset: str) -> ConvexSetting:
     which also prepends the bias column: d = 124 for a9a), the authors' heterogeneous 20-worker split
     with their rebalancing (:func:`~reference_impl.data.heterogeneous_worker_indices`), plain logistic
     loss (``lam = 0``), ``gamma = 1/L`` with the Frobenius-norm L, one epoch = floor(smallest worker
-    size / b) rounds, F* by :func:`newton_optimum` (installed as the problem's optimum).
+    size / b) rounds, F* by :func:`newton_optimum` (installed as the problem's optimum). The minibatch
+    gradients and the recorded F go through the raw sparse rows (:meth:`~reference_impl.problems.
+    _PaddedDataProblem.use_sparse_rows`, issue 10: the same function up to rounding, O(nonzeros) per row).
     """
     from reference_impl.compressors.qsgd import QSGD
     from reference_impl.data import heterogeneous_worker_indices, load_libsvm
@@ -308,6 +310,8 @@ def convex_setting(dataset: str) -> ConvexSetting:
     features = [problem.F[i, : n] for i, n in enumerate(problem.sizes)]
     factored = RowDesign.standardized(X_sparse, y, idx)
     problem.__dict__["factored_design"] = factored    # the same rows through the sparse data (cheap passes)
+    if problem.sparse_rows is None:                   # minibatch gradients and F through the sparse rows
+        problem.use_sparse_rows(X_sparse, idx)
     newton = newton_optimum(problem, design=factored)
     problem.__dict__["x_star"] = newton["x"]          # the cached optimum the runner measures against
     problem.__dict__["f_star"] = newton["f_star"]
