@@ -179,16 +179,39 @@ def _check_sizes(**sizes) -> None:
 
 
 # -- problem statistics -----------------------------------------------------------------------------
-def gradient_function(problem):
-    """A fast ``x -> grad f(x)`` (closed form for quadratics and least squares, else ``problem.grad``)."""
+def _linear_gradient(problem):
+    """``(H, h)`` with ``grad f(x) = H x - h`` for quadratics and least squares, else None."""
     if isinstance(problem, QuadraticProblem):
-        H, h = problem.A.mean(axis=0), problem.b.mean(axis=0)
-        return lambda x: H @ x - h
+        return problem.A.mean(axis=0), problem.b.mean(axis=0)
     if isinstance(problem, LeastSquaresProblem):
         H = np.einsum("nmd,nm,nme->de", problem.F, problem.w, problem.F) / problem.N + problem.lam * np.eye(problem.d)
         h = np.einsum("nmd,nm,nm->d", problem.F, problem.w, problem.t) / problem.N
+        return H, h
+    return None
+
+
+def gradient_function(problem):
+    """A fast ``x -> grad f(x)`` (closed form for quadratics and least squares, else ``problem.grad``)."""
+    linear = _linear_gradient(problem)
+    if linear is not None:
+        H, h = linear
         return lambda x: H @ x - h
     return lambda x: np.asarray(problem.grad(NUMPY, x), dtype=float)
+
+
+def batched_gradient_function(problem):
+    """``X (R, d) -> (R, d)``: ``grad f`` at R points at once (the recording of R stacked runs): one
+    matrix product for quadratics and least squares, the problem's run-axis worker gradients otherwise
+    (``run_axis``), else :func:`gradient_function` row by row. Equal to :func:`gradient_function` up to
+    the rounding of the kernels (a matrix product instead of R mat-vecs: ~1e-16 relative)."""
+    linear = _linear_gradient(problem)
+    if linear is not None:
+        H, h = linear
+        return lambda X: X @ H.T - h
+    if getattr(problem, "run_axis", False):
+        return lambda X: np.asarray(problem.worker_grads(NUMPY, problem.broadcast(NUMPY, X))).mean(axis=-2)
+    one = gradient_function(problem)
+    return lambda X: np.stack([one(x) for x in X])
 
 
 def initial_gap(problem) -> float:
@@ -239,7 +262,8 @@ def make_compressor(spec):
 
 def make_method(name: str, gamma: float, compressor_spec=("rand", 1), *, rounds: int = 4, batch=1,
                 noise: float = 0.0, qsgd_levels: int = 1):
-    """The library algorithm ``name`` (one of :data:`METHODS`) with step ``gamma`` (per iteration).
+    """The library algorithm ``name`` (one of :data:`METHODS`) with step ``gamma`` (per iteration; a list:
+    per-run steps of stacked runs, :func:`run_budget_stack`).
 
     * P-SGD (:func:`~reference_impl.algorithms.psgd.psgd`), uncompressed;
     * QSGD (:func:`~reference_impl.algorithms.qsgd.qsgd`): the library's Q-SGD quantises with the QSGD
@@ -261,7 +285,7 @@ def make_method(name: str, gamma: float, compressor_spec=("rand", 1), *, rounds:
     from reference_impl.algorithms.psgd import psgd
     from reference_impl.algorithms.qsgd import qsgd
 
-    gamma = float(gamma)
+    gamma = [float(g) for g in gamma] if isinstance(gamma, (list, tuple, np.ndarray)) else float(gamma)
     if name in ("Double Squeeze", "QSGD") and noise:
         raise ValueError(f"{name} in the library takes minibatch oracles only (noise must be 0, got {noise})")
     if name == "P-SGD":
@@ -346,6 +370,77 @@ def run_budget(algo, problem, rounds: int, seed: int, grad_fn=None, blowup: floa
                      math.inf if diverged else float(tail.mean()), diverged, time.perf_counter() - start)
 
 
+def run_budget_stack(make, problem, gammas: Sequence[float], rounds: Sequence[int], seeds: Sequence[int],
+                     grad_fn=None, blowup: float = 1e8) -> list[BudgetRun]:
+    """:func:`run_budget` for R runs of one method advanced stacked (issue 10): run r with step
+    ``gammas[r]``, budget ``rounds[r]`` and generator ``default_rng(seeds[r])``, exactly its separate run.
+
+    ``make(steps)`` builds the method with per-run step sizes (``gamma`` a list,
+    :func:`~reference_impl.algorithms.psgd.step_size`); its step must be run-agnostic (``stackable``).
+    A run leaves the stack when its budget is spent or it diverges (the method is rebuilt with the steps of
+    the runs left, the states and streams keep theirs), so the others' trajectories are untouched. The R
+    gradient norms are recorded with one matrix product (``grad_fn``: :func:`batched_gradient_function`),
+    equal to run_budget's to ~1e-16 relative. ``wall_time_s``: the stack's time shared equally.
+    """
+    from reference_impl.backends import RunStreams
+    from reference_impl.batched import select_runs, stack_states
+
+    gammas, seeds = list(gammas), list(seeds)
+    rounds = [int(T) if int(T) == T else T for T in rounds]
+    if not (len(gammas) == len(rounds) == len(seeds) >= 1):
+        raise ValueError(f"gammas, rounds and seeds must have one entry per run (>= 1), got lengths "
+                         f"{len(gammas)}, {len(rounds)}, {len(seeds)}")
+    for T in rounds:
+        if not isinstance(T, int) or T < 1:
+            raise ValueError(f"rounds must be positive integers, got {T!r}")
+    algo = make(gammas)
+    if not getattr(algo.step, "run_axis", False):
+        raise ValueError(f"{algo.name} is not run-agnostic (its step is not stackable): use run_budget per run")
+    R = rounds_per_iteration(algo)
+    K = np.array([T // R for T in rounds])
+    if K.min() < 1:
+        raise ValueError(f"a budget of {min(rounds)} rounds is less than one iteration ({R} rounds)")
+    grad_fn = grad_fn or batched_gradient_function(problem)
+    gens = [np.random.default_rng(s) for s in seeds]
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TheoryRangeWarning)
+        one = algo.init(problem, NUMPY)
+    state = stack_states(NUMPY, [one] * len(gammas))
+    x0 = np.asarray(problem.x0(NUMPY), dtype=float)
+    g0 = grad_fn(x0[None, :])[0]
+    sq = np.full((len(gammas), int(K.max()) + 1), np.inf)
+    sq[:, 0] = float(g0 @ g0)
+    limit = blowup * max(sq[0, 0], 1e-300)
+    diverged = np.zeros(len(gammas), dtype=bool)
+    active = np.arange(len(gammas))
+    rng = RunStreams([gens[i] for i in active])
+    with np.errstate(all="ignore"):
+        for k in range(1, int(K.max()) + 1):
+            state, info = algo.step(state, problem, NUMPY, rng)
+            G = grad_fn(np.asarray(info.x, dtype=float))
+            v = np.einsum("rd,rd->r", G, G)
+            bad = ~np.isfinite(v) | (v > limit)
+            sq[active[~bad], k] = v[~bad]
+            diverged[active[bad]] = True
+            keep = ~bad & (K[active] > k)
+            if keep.all():
+                continue
+            active, idx = active[keep], np.flatnonzero(keep)
+            if active.size == 0:
+                break
+            state, rng = select_runs(state, idx), rng.select(idx)
+            algo = make([gammas[i] for i in active])
+    wall = (time.perf_counter() - start) / len(gammas)
+    out = []
+    for r in range(len(gammas)):
+        curve = sq[r, :K[r] + 1]
+        tail = curve[-max(1, (K[r] + 1) // 10):]
+        out.append(BudgetRun(np.arange(K[r] + 1) * R, curve, math.inf if diverged[r] else float(curve.mean()),
+                             math.inf if diverged[r] else float(tail.mean()), bool(diverged[r]), wall))
+    return out
+
+
 # -- problem specs: picklable descriptions, built once per process ----------------------------------
 @functools.lru_cache(maxsize=32)
 def build_problem(spec: tuple):
@@ -390,22 +485,67 @@ class Job(NamedTuple):
 def _run_job(job: Job) -> BudgetRun:
     problem = build_problem(job.problem)
     algo = make_method(job.method, job.gamma, **dict(job.options))
-    return run_budget(algo, problem, job.rounds, seed_from_names(PAPER, job.problem, "seed", job.seed),
-                      grad_fn=_grad_fn(job.problem))
+    return run_budget(algo, problem, job.rounds, _job_seed(job), grad_fn=_grad_fn(job.problem))
 
 
-def run_jobs(jobs: Sequence[Job], workers: int | None = None) -> list[BudgetRun]:
+def _job_seed(job: Job) -> int:
+    return seed_from_names(PAPER, job.problem, "seed", job.seed)
+
+
+@single_threaded_blas
+def _run_stack(jobs: tuple[Job, ...]) -> list[BudgetRun]:
+    """The jobs of one method on one problem (they differ in step, budget and seed only), stacked."""
+    first = jobs[0]
+    if len(jobs) == 1:
+        return [_run_job(first)]
+    problem = build_problem(first.problem)
+    make = functools.partial(make_method, first.method, **dict(first.options))
+    return run_budget_stack(make, problem, [j.gamma for j in jobs], [j.rounds for j in jobs],
+                            [_job_seed(j) for j in jobs], grad_fn=_batched_grad_fn(first.problem))
+
+
+@functools.lru_cache(maxsize=32)
+def _batched_grad_fn(spec: tuple):
+    return batched_gradient_function(build_problem(spec))
+
+
+def stacks(jobs: Sequence[Job], key=lambda j: (j.problem, j.method, j.options)) -> list[list[int]]:
+    """Indices of the jobs grouped by ``key`` (by default: the same method with the same options on the same
+    problem), in order of first appearance: the runs one stacked computation advances."""
+    groups: dict = {}
+    for i, j in enumerate(jobs):
+        groups.setdefault(key(j), []).append(i)
+    return list(groups.values())
+
+
+def _pool_map(fn, items, workers):
+    workers = default_workers() if workers is None else int(workers)
+    if workers <= 1 or len(items) <= 1:
+        return [fn(j) for j in items]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(items)),
+                                                mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(fn, items, chunksize=1))
+
+
+def run_jobs(jobs: Sequence[Job], workers: int | None = None, stack: bool = True) -> list[BudgetRun]:
     """Run independent jobs, in ``workers`` processes (fork) when > 1; results in the jobs' order.
 
-    Every job's seed is derived from its problem, method and seed index, never from the order in
-    which jobs run, so the results do not depend on ``workers``.
+    ``stack``: the jobs of one method on one problem (differing in step, budget, seed) advance as one
+    stacked computation (:func:`run_budget_stack`, each run exactly its separate one; the largest stacks
+    first, spread over the processes); ``stack=False`` runs every job by itself (:func:`run_budget`).
+    Every job's seed is derived from its problem and seed index, never from the order in which jobs run,
+    so the results do not depend on ``workers`` or ``stack`` (up to the ~1e-16 rounding of the
+    recorded gradient norms, see :func:`run_budget_stack`).
     """
-    workers = default_workers() if workers is None else int(workers)
-    if workers <= 1 or len(jobs) <= 1:
-        return [_run_job(j) for j in jobs]
-    ctx = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(_run_job, jobs, chunksize=1))
+    if not stack:
+        return _pool_map(_run_job, list(jobs), workers)
+    groups = sorted(stacks(jobs), key=lambda g: -sum(jobs[i].rounds for i in g))
+    done = _pool_map(_run_stack, [tuple(jobs[i] for i in g) for g in groups], workers)
+    out: list = [None] * len(jobs)
+    for g, runs in zip(groups, done):
+        for i, r in zip(g, runs):
+            out[i] = r
+    return out
 
 
 # =====================================================================================================
@@ -920,15 +1060,6 @@ def _run_classification_job(job: ClassificationJob) -> ClassificationRun:
     problem = build_problem(job.problem)
     algo = make_method(job.method, job.gamma, **dict(job.options))
     return run_classification(algo, problem, job.rounds, seed_from_names(PAPER, job.problem, "seed", job.seed))
-
-
-def _pool_map(fn, jobs, workers):
-    workers = default_workers() if workers is None else int(workers)
-    if workers <= 1 or len(jobs) <= 1:
-        return [fn(j) for j in jobs]
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers,
-                                                mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(fn, jobs, chunksize=1))
 
 
 def r_sweep(Rs: Sequence[int] = (1, 2, 3, 4, 5), ratios: Sequence[float] = (0.05,), rounds: int = 1200,

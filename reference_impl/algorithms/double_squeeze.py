@@ -27,6 +27,7 @@ from reference_impl.algorithms.base import Algorithm, StepInfo, full_precision_b
 from reference_impl.algorithms.bidirectional import (check_batch, check_batch_problem, check_compressor,
                                                      check_gamma, compress_shifted, local_gradients,
                                                      run_total, stackable, warn_gamma)
+from reference_impl.algorithms.psgd import check_each, largest, step_size
 from reference_impl.validation import require_bool
 
 
@@ -46,8 +47,11 @@ def double_squeeze(gamma, up, down=None, batch=None, *, bidirectional=True) -> A
         down: downlink compressor; required when ``bidirectional``, must be None otherwise.
         batch: None (exact local gradients) or the minibatch size (without replacement).
         bidirectional: False for the uplink-only version (full-precision broadcast).
+
+    ``gamma`` may be R per-run step sizes for R stacked runs (a step-size sweep advanced as one
+    computation, :func:`~reference_impl.algorithms.psgd.step_size`).
     """
-    check_gamma(gamma)
+    check_each(check_gamma, gamma)
     check_compressor(up, "up", unbiased=False)
     if require_bool("bidirectional", bidirectional):
         check_compressor(down, "down", unbiased=False)
@@ -58,7 +62,7 @@ def double_squeeze(gamma, up, down=None, batch=None, *, bidirectional=True) -> A
 
     def init(problem, xp):
         check_batch_problem(batch, problem)
-        warn_gamma(gamma, problem, name)
+        warn_gamma(largest(gamma), problem, name)
         return DoubleSqueezeState(0, problem.x0(xp), xp.zeros((problem.N, problem.d)),
                                   xp.zeros((1, problem.d)) if bidirectional else None)
 
@@ -72,7 +76,7 @@ def double_squeeze(gamma, up, down=None, batch=None, *, bidirectional=True) -> A
             u, down_bits, delta_down, overflow = dl.recon[..., 0, :], run_total(dl.bits), dl.error, dl.overflow
         else:
             u, down_bits, delta_down, overflow = g, full_precision_bits(problem.d), None, 0
-        w = state.w - xp.scalar(gamma) * u
+        w = state.w - step_size(xp, gamma, u) * u
         info = StepInfo(x=w, uplink_bits=ul.bits, downlink_bits=down_bits,
                         uploads=np.ones(problem.N, dtype=bool), uplink=ul.values, downlink=u,
                         overflow=ul.overflow + overflow)

@@ -29,7 +29,8 @@ import numpy as np
 
 from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits
 from reference_impl.algorithms.mem_sgd import as_contractive
-from reference_impl.algorithms.psgd import check_gamma, check_oracle, oracle, warn_gamma
+from reference_impl.algorithms.bidirectional import run_total, stackable
+from reference_impl.algorithms.psgd import check_oracle, check_steps, oracle, step_size, warn_gamma
 from reference_impl.compressors.base import Compressor
 
 
@@ -49,8 +50,11 @@ def ef21_sgd(gamma, compressor: Compressor, batch=None, noise=0.0, scale_unbiase
             (unbiased ones are scaled by ``1/(1+omega)`` unless ``scale_unbiased`` is False).
         batch: rows per minibatch gradient (None: exact gradients, i.e. EF21).
         noise: standard deviation of additive Gaussian gradient noise (>= 0).
+
+    ``gamma`` may be R per-run step sizes for R stacked runs (:func:`~reference_impl.algorithms.psgd.step_size`);
+    the step is run-agnostic when the compressor is (issue 10).
     """
-    check_gamma(gamma)
+    check_steps(gamma)
     check_oracle(batch, noise)
     comp = as_contractive(compressor, scale_unbiased)
 
@@ -59,15 +63,16 @@ def ef21_sgd(gamma, compressor: Compressor, batch=None, noise=0.0, scale_unbiase
         warn_gamma(gamma, problem, "EF21-SGD")
         return EF21State(0, problem.x0(xp), xp.zeros((problem.N, problem.d)), xp.zeros((problem.d,)))
 
+    @stackable(comp)
     def step(state, problem, xp, rng=None):
         G = oracle(problem, xp, problem.broadcast(xp, state.x), rng, batch, noise)
         C = comp(xp, G - state.g_workers, rng)
         g_workers = state.g_workers + C.values
-        g = state.g + xp.mean(C.values, axis=0)
-        x_new = state.x - xp.scalar(gamma) * g
+        g = state.g + xp.mean(C.values, axis=-2)
+        x_new = state.x - step_size(xp, gamma, g) * g
         info = StepInfo(x=x_new, uplink_bits=np.asarray(C.bits, dtype=np.int64),
                         downlink_bits=full_precision_bits(problem.d), uploads=all_uploads(problem.N),
-                        uplink=C.values, downlink=g, overflow=int(np.sum(C.overflow)))
+                        uplink=C.values, downlink=g, overflow=run_total(C.overflow))
         return EF21State(state.k + 1, x_new, g_workers, g), info
 
     return Algorithm("EF21-SGD", init, step, dict(gamma=gamma, compressor=comp.name, batch=batch, noise=noise,

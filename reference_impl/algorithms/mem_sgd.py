@@ -39,7 +39,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits, require
-from reference_impl.algorithms.psgd import check_gamma, check_oracle, oracle, warn_gamma
+from reference_impl.algorithms.bidirectional import run_total, stackable
+from reference_impl.algorithms.psgd import check_oracle, check_steps, oracle, step_size, warn_gamma
 from reference_impl.compressors.base import Compressor
 from reference_impl.compressors.fcc import ScaledUnbiased
 from reference_impl.validation import require_bool, require_compressor
@@ -73,8 +74,11 @@ def mem_sgd(gamma, compressor: Compressor, batch=None, noise=0.0, scale_unbiased
             (unbiased ones are scaled by ``1/(1+omega)`` unless ``scale_unbiased`` is False).
         batch: rows per minibatch gradient (None: exact gradients).
         noise: standard deviation of additive Gaussian gradient noise (>= 0).
+
+    ``gamma`` may be R per-run step sizes for R stacked runs (:func:`~reference_impl.algorithms.psgd.step_size`);
+    the step is run-agnostic when the compressor is (issue 10).
     """
-    check_gamma(gamma)
+    check_steps(gamma)
     check_oracle(batch, noise)
     comp = as_contractive(compressor, scale_unbiased)
 
@@ -83,16 +87,17 @@ def mem_sgd(gamma, compressor: Compressor, batch=None, noise=0.0, scale_unbiased
         warn_gamma(gamma, problem, "MEM-SGD")
         return MemSGDState(0, problem.x0(xp), xp.zeros((problem.N, problem.d)))
 
+    @stackable(comp)
     def step(state, problem, xp, rng=None):
         G = oracle(problem, xp, problem.broadcast(xp, state.x), rng, batch, noise)
-        P = state.e + xp.scalar(gamma) * G
+        P = state.e + step_size(xp, gamma, G) * G
         C = comp(xp, P, rng)
         e_new = P - C.values
-        g = xp.mean(C.values, axis=0)
+        g = xp.mean(C.values, axis=-2)
         x_new = state.x - g
         info = StepInfo(x=x_new, uplink_bits=np.asarray(C.bits, dtype=np.int64),
                         downlink_bits=full_precision_bits(problem.d), uploads=all_uploads(problem.N),
-                        uplink=C.values, downlink=g, overflow=int(np.sum(C.overflow)))
+                        uplink=C.values, downlink=g, overflow=run_total(C.overflow))
         return MemSGDState(state.k + 1, x_new, e_new), info
 
     return Algorithm("MEM-SGD", init, step, dict(gamma=gamma, compressor=comp.name, batch=batch, noise=noise,

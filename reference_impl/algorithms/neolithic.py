@@ -49,7 +49,9 @@ import numpy as np
 
 from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits
 from reference_impl.algorithms.mem_sgd import as_contractive
-from reference_impl.algorithms.psgd import check_gamma, check_oracle, check_positive_int, oracle, warn_gamma
+from reference_impl.algorithms.bidirectional import run_total, stackable
+from reference_impl.algorithms.psgd import (check_oracle, check_steps, check_positive_int, oracle, step_size,
+                                            warn_gamma)
 from reference_impl.compressors.base import Compressor
 from reference_impl.compressors.fcc import FCC, MAX_ROUNDS
 from reference_impl.validation import require_bool
@@ -75,8 +77,11 @@ def neolithic(gamma, compressor: Compressor, rounds: int, bidirectional: bool = 
         server_compressor: C_0 when bidirectional (default: ``compressor``).
         batch: rows per minibatch oracle query (None: exact gradients).
         noise: standard deviation of additive Gaussian gradient noise per oracle query (>= 0).
+
+    ``gamma`` may be R per-run step sizes for R stacked runs (:func:`~reference_impl.algorithms.psgd.step_size`);
+    the step is run-agnostic when the compressors are (issue 10: worker axis -2, per-run bit totals).
     """
-    check_gamma(gamma)
+    check_steps(gamma)
     check_positive_int(rounds, "compression rounds R (rounds)", MAX_ROUNDS)
     check_oracle(batch, noise)
     R = int(rounds)
@@ -92,23 +97,24 @@ def neolithic(gamma, compressor: Compressor, rounds: int, bidirectional: bool = 
         warn_gamma(gamma, problem, "NEOLITHIC")
         return NeolithicState(0, problem.x0(xp), xp.zeros((problem.N, problem.d)), xp.zeros((problem.d,)))
 
+    @stackable(up, *([down] if down is not None else []))
     def step(state, problem, xp, rng=None):
         G = oracle(problem, xp, problem.broadcast(xp, state.x), rng, batch, noise, accumulate=R)
         Gt = G + state.v_workers
         U = up(xp, Gt, rng)
         v_workers = Gt - U.values
-        mean_up = xp.mean(U.values, axis=0)
-        overflow = int(np.sum(U.overflow))
+        mean_up = xp.mean(U.values, axis=-2)
+        overflow = run_total(U.overflow)
         if down is None:
             c, v_server, down_bits = mean_up, state.v_server, full_precision_bits(problem.d)
         else:
             gt = mean_up + state.v_server
-            D = down(xp, gt[None, :], rng)
-            c = D.values[0]
+            D = down(xp, gt[..., None, :], rng)
+            c = D.values[..., 0, :]
             v_server = gt - c
-            down_bits = int(np.sum(D.bits))
-            overflow += int(np.sum(D.overflow))
-        x_new = state.x - xp.scalar(gamma) * c
+            down_bits = run_total(D.bits)
+            overflow = overflow + run_total(D.overflow)
+        x_new = state.x - step_size(xp, gamma, c) * c
         info = StepInfo(x=x_new, uplink_bits=np.asarray(U.bits, dtype=np.int64), downlink_bits=down_bits,
                         uploads=all_uploads(problem.N), uplink=U.values, downlink=c, overflow=overflow)
         return NeolithicState(state.k + 1, x_new, v_workers, v_server), info

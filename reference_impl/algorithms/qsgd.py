@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from reference_impl.algorithms.base import Algorithm, StepInfo, all_uploads, full_precision_bits
 from reference_impl.algorithms.bidirectional import stackable
 from reference_impl.algorithms.gd import check_step, warn_step
+from reference_impl.algorithms.psgd import check_each, largest, step_size
 from reference_impl.compressors.qsgd import MAX_LEVELS, QSGD
 from reference_impl.validation import require_int_in_range, require_minibatch_problem
 
@@ -49,15 +50,17 @@ def worker_gradients(problem, xp, x, rng, batch):
 
 
 def qsgd(eta, levels, batch=None) -> Algorithm:
-    """Distributed GD with QSGD(levels) uploads and step ``eta`` > 0; ``batch`` for minibatch gradients."""
-    check_step(eta)
+    """Distributed GD with QSGD(levels) uploads and step ``eta`` > 0; ``batch`` for minibatch gradients.
+
+    ``eta`` may be R per-run step sizes for R stacked runs (:func:`~reference_impl.algorithms.psgd.step_size`)."""
+    check_each(check_step, eta, "eta")
     check_levels(levels)
     check_batch_size(batch, None)
     compressor = QSGD(int(levels))
 
     def init(problem, xp):
         check_batch_size(batch, problem)
-        warn_step(eta, problem, "QSGD")
+        warn_step(largest(eta), problem, "QSGD")
         return QSGDState(0, problem.x0(xp))
 
     @stackable(compressor)
@@ -65,7 +68,7 @@ def qsgd(eta, levels, batch=None) -> Algorithm:
         G = worker_gradients(problem, xp, state.x, rng, batch)
         C = compressor(xp, G, rng)
         g = xp.mean(C.values, axis=-2)
-        x_new = state.x - xp.scalar(eta) * g
+        x_new = state.x - step_size(xp, eta, g, "eta") * g
         info = StepInfo(x=x_new, uplink_bits=C.bits, downlink_bits=full_precision_bits(problem.d),
                         uploads=all_uploads(problem.N), uplink=C.values, downlink=g)
         return QSGDState(state.k + 1, x_new), info

@@ -14,6 +14,10 @@ contractive with ``delta_R = 1 - (1 - delta)^R`` (:mod:`theory.compressors`, ``f
 slide prints a strict ``<`` (for "R > 1"); unscaled rand-k attains equality for every x, so the
 statement holds with ``<=`` (see :mod:`theory.compressors`).
 
+Run axis (issue 10): both wrappers take (R, N, d) batches with a
+:class:`~reference_impl.backends.RunStreams` when the inner compressor does (``run_axis``); every
+round's draw is then each run's own, in its own order.
+
 FCC is "compatible with unbiased compressors" (001) through the standard scaling:
 :class:`ScaledUnbiased` turns an omega-unbiased compressor into a ``1/(1+omega)``-contractive one.
 """
@@ -26,7 +30,8 @@ import numpy as np
 import sympy as sp
 
 from reference_impl.backends import NotRational
-from reference_impl.compressors.base import Compressed, Compressor, check_batch
+from reference_impl.compressors.base import Compressed, Compressor
+from reference_impl.compressors.sparsification import batch_shape
 from reference_impl.validation import is_int, require, require_compressor
 from theory.compressors import check_params, constant_value
 
@@ -74,8 +79,13 @@ class FCC(Compressor):
     def constant(self, d: int) -> float:
         return float(self.constant_exact(d))
 
+    @property
+    def run_axis(self) -> bool:
+        """Run-agnostic when the inner compressor is (its rounds then take (R, N, d) inputs)."""
+        return bool(getattr(self.compressor, "run_axis", False))
+
     def __call__(self, xp, X, rng: np.random.Generator | None = None, **kwargs) -> Compressed:
-        check_batch(xp, X)
+        batch_shape(xp, X)
         out = self.compressor(xp, X, rng, **kwargs)
         total, bits, overflow = out.values, np.asarray(out.bits, dtype=np.int64).copy(), out.overflow.copy()
         for _ in range(self.rounds - 1):
@@ -164,8 +174,13 @@ class ScaledUnbiased(Compressor):
         factor = self.factor(xp, int(x.shape[0]))
         return [(p, v * factor) for p, v in support]
 
+    @property
+    def run_axis(self) -> bool:
+        """Run-agnostic when the inner compressor is."""
+        return bool(getattr(self.compressor, "run_axis", False))
+
     def __call__(self, xp, X, rng: np.random.Generator | None = None, **kwargs) -> Compressed:
-        _, d = check_batch(xp, X)
+        _, d = batch_shape(xp, X)
         if d not in self._delta_by_d:
             check_params(d=d)
         out = self.compressor(xp, X, rng, **kwargs)

@@ -150,6 +150,13 @@ def _check_k(k) -> int:
     return require_int_in_range("k", k, 1, spec="an integer with 1 <= k <= d")
 
 
+def batch_shape(xp, X) -> tuple[int, int]:
+    """``(N, d)`` of a worker batch (N, d), or of one run's batch when ``X`` carries a run axis (R, N, d)
+    (R runs advanced together with a :class:`~reference_impl.backends.RunStreams`, issue 10)."""
+    shape = tuple(X.shape)
+    return shape[-2:] if len(shape) == 3 else check_batch(xp, X)
+
+
 def _check_k_le_d(k: int, d: int) -> None:
     if k > d:
         raise ValueError(f"k must be an integer with 1 <= k <= d, got k={k} > d={d}")
@@ -219,7 +226,13 @@ class RandK(Compressor):
     The subset S of each row is the k smallest entries of a row of ``rng.random((N, d))``
     (:meth:`select`). Bits: ``32 k + ceil(log2 C(d, k))``; with ``shared_randomness=True`` the receiver
     replays S from a shared seed and the indices cost 0 bits.
+
+    Run axis (``run_axis = True``): ``X`` may be (R, N, d) with a
+    :class:`~reference_impl.backends.RunStreams` as ``rng``; each run draws its own ``(N, d)`` uniforms,
+    so run r's subsets, values and bits are those of its separate run.
     """
+
+    run_axis = True
 
     def __init__(self, k: int, scaled: bool = True, shared_randomness: bool = False) -> None:
         self.k = _check_k(k)
@@ -238,17 +251,18 @@ class RandK(Compressor):
         return _as_float(self.constant_exact(d))
 
     def select(self, rng: np.random.Generator, N: int, d: int) -> np.ndarray:
-        """Host boolean mask (N, d) with k True per row: the k smallest of ``rng.random((N, d))``."""
+        """Host boolean mask (N, d) with k True per row: the k smallest of ``rng.random((N, d))``; (R, N, d)
+        from the R streams of a :class:`~reference_impl.backends.RunStreams` (each run's own draw)."""
         _check_k_le_d(self.k, d)
         U = rng.random((N, d))
-        idx = np.argpartition(U, self.k - 1, axis=1)[:, :self.k]
-        mask = np.zeros((N, d), dtype=bool)
-        np.put_along_axis(mask, idx, True, axis=1)
+        idx = np.argpartition(U, self.k - 1, axis=-1)[..., :self.k]
+        mask = np.zeros(U.shape, dtype=bool)
+        np.put_along_axis(mask, idx, True, axis=-1)
         return mask
 
     def apply(self, xp, X, mask: np.ndarray):
         """``scale * x`` on the mask, 0 elsewhere (``scale = d/k`` when scaled, else 1)."""
-        _, d = check_batch(xp, X)
+        _, d = batch_shape(xp, X)
         Y = X * xp.scalar(Fraction(d, self.k)) if self.scaled else X
         return xp.where(_to_backend_mask(xp, mask), Y, xp.scalar(0))
 
@@ -271,10 +285,10 @@ class RandK(Compressor):
             yield p, self.apply(xp, x[None, :], mask)[0]
 
     def __call__(self, xp, X, rng: np.random.Generator | None = None, **kwargs) -> Compressed:
-        N, d = check_batch(xp, X)
+        N, d = batch_shape(xp, X)
         mask = self.select(_require_rng(rng, "RandK"), N, d)
-        bits = np.full(N, FLOAT_BITS * self.k + self.index_bits(d), dtype=np.int64)
-        return Compressed(values=self.apply(xp, X, mask), bits=bits, overflow=np.zeros(N, dtype=bool))
+        bits = np.full(mask.shape[:-1], FLOAT_BITS * self.k + self.index_bits(d), dtype=np.int64)
+        return Compressed(values=self.apply(xp, X, mask), bits=bits, overflow=np.zeros(bits.shape, dtype=bool))
 
     def encode(self, values_row, mask_row) -> str:
         """One row's message: index-set rank (unless shared), then the k kept values as float32."""
@@ -298,10 +312,12 @@ class TopK(Compressor):
 
     Ties are broken towards the lower index, identically on every backend. Bits:
     ``32 k + ceil(log2 C(d, k))`` (values, then the index set's rank; :func:`encode_sparse`).
+    Deterministic, so run-agnostic (``run_axis = True``): an (R, N, d) input selects per row.
     """
 
     kind = "contractive"
     biased = True
+    run_axis = True
 
     def __init__(self, k: int) -> None:
         self.k = _check_k(k)
@@ -315,24 +331,30 @@ class TopK(Compressor):
         return _as_float(self.constant_exact(d))
 
     def select(self, xp, X):
-        """Backend boolean mask (N, d): the k largest ``|x_j|`` of each row, ties to the lower index."""
-        _, d = check_batch(xp, X)
+        """Backend boolean mask (N, d) (or (R, N, d)): the k largest ``|x_j|`` of each row, ties to the
+        lower index. The k-th largest magnitude of each row is the threshold (a selection on the last
+        axis: ``np.partition``, O(d) per row, or ``torch.topk``); every entry above it is kept, and of
+        the entries equal to it the first ``k - #above`` ones (the cumulative count is skipped when
+        every tied entry is kept: the same mask)."""
+        _, d = batch_shape(xp, X)
         _check_k_le_d(self.k, d)
         A = xp.abs(X)
         if _is_torch(xp):
-            thr = xp.torch.topk(A, self.k, dim=1).values[:, -1:]
+            thr = xp.torch.topk(A, self.k, dim=-1).values[..., -1:]
         else:
             A = np.asarray(A)
-            thr = np.partition(A, d - self.k, axis=1)[:, d - self.k:d - self.k + 1]
+            thr = np.partition(A, d - self.k, axis=-1)[..., d - self.k:d - self.k + 1]
         greater, equal = _bool(xp, A > thr), _bool(xp, A == thr)
-        need = self.k - greater.sum(axis=1, keepdims=True)
-        return greater | (equal & (equal.cumsum(axis=1) <= need))
+        need = self.k - greater.sum(axis=-1, keepdims=True)
+        if not (need < equal.sum(axis=-1, keepdims=True)).any():     # no tie to break (almost always)
+            return greater | equal
+        return greater | (equal & (equal.cumsum(axis=-1) <= need))
 
     def __call__(self, xp, X, rng=None, **kwargs) -> Compressed:
-        N, d = check_batch(xp, X)
+        N, d = batch_shape(xp, X)
         mask = self.select(xp, X)
-        bits = np.full(N, FLOAT_BITS * self.k + subset_code_bits(d, self.k), dtype=np.int64)
-        return Compressed(values=xp.where(mask, X, xp.scalar(0)), bits=bits, overflow=np.zeros(N, dtype=bool))
+        bits = np.full(tuple(X.shape[:-1]), FLOAT_BITS * self.k + subset_code_bits(d, self.k), dtype=np.int64)
+        return Compressed(values=xp.where(mask, X, xp.scalar(0)), bits=bits, overflow=np.zeros(bits.shape, dtype=bool))
 
     def encode(self, values_row, mask_row) -> str:
         mask_row = np.asarray(mask_row, dtype=bool)
