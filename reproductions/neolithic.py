@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
+import scipy.special
 
 from reference_impl.algorithms.base import TheoryRangeWarning
 from reference_impl.backends import NUMPY
@@ -201,13 +202,23 @@ def gradient_function(problem):
 
 def batched_gradient_function(problem):
     """``X (R, d) -> (R, d)``: ``grad f`` at R points at once (the recording of R stacked runs): one
-    matrix product for quadratics and least squares, the problem's run-axis worker gradients otherwise
-    (``run_axis``), else :func:`gradient_function` row by row. Equal to :func:`gradient_function` up to
+    matrix product for quadratics and least squares, two for logistic regression (on the padded rows,
+    weight 0 on padding), the problem's run-axis worker gradients otherwise (``run_axis``), else
+    :func:`gradient_function` row by row. Equal to :func:`gradient_function` up to
     the rounding of the kernels (a matrix product instead of R mat-vecs: ~1e-16 relative)."""
     linear = _linear_gradient(problem)
     if linear is not None:
         H, h = linear
         return lambda X: X @ H.T - h
+    if isinstance(problem, LogisticProblem):
+        A, y = problem.F.reshape(-1, problem.d), problem.t.reshape(-1)      # padded rows carry weight 0
+        wts = problem.w.reshape(-1) / problem.N
+
+        def logistic(X):
+            Z = A @ X.T                                                      # (rows, R)
+            S = -y[:, None] * scipy.special.expit(-y[:, None] * Z)           # d/dz log(1 + exp(-y z))
+            return (wts[:, None] * S).T @ A + problem.lam * X
+        return logistic
     if getattr(problem, "run_axis", False):
         return lambda X: np.asarray(problem.worker_grads(NUMPY, problem.broadcast(NUMPY, X))).mean(axis=-2)
     one = gradient_function(problem)

@@ -169,3 +169,12 @@ def test_top_k_tie_rule_and_run_axis():
             assert np.array_equal(out.values[r], C(NUMPY, X3[r]).values)
         xt = torch_backend("cpu")
         assert np.array_equal(xt.to_numpy(C(xt, xt.asarray(X3)).values), out.values)
+
+
+@pytest.mark.parametrize("pname", sorted(PROBLEMS))
+def test_batched_gradient_is_the_gradient(pname):
+    """grad f at R points at once: the closed forms and problem.grad agree to 1e-12 relative (kernels)."""
+    problem = N.build_problem(PROBLEMS[pname])
+    X = np.random.default_rng(3).standard_normal((5, problem.d))
+    want = np.stack([np.asarray(problem.grad(NUMPY, x)) for x in X])
+    np.testing.assert_allclose(N.batched_gradient_function(problem)(X), want, rtol=1e-12, atol=1e-14)
