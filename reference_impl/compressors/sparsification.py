@@ -307,6 +307,38 @@ class RandK(Compressor):
 
 
 # -- top-k ---------------------------------------------------------------------------------------------
+def kth_largest(A: np.ndarray, k: int, stride: int = 8) -> np.ndarray:
+    """The k-th largest entry of every row of ``A`` (..., d), shape (..., 1): exactly
+    ``np.partition(A, d - k, axis=-1)[..., d - k]`` (NaN counts as the largest, as there), at less cost
+    when k is small against d.
+
+    Each row is partitioned on a subsample (every ``stride``-th entry) for a lower bound ``t0`` of the
+    threshold; the candidates (entries not below ``t0``: those ``>= t0`` and NaN) are a top part of the row's
+    sorted order, so when there are at least k of them their k-th largest is the row's. A row with fewer
+    candidates is partitioned whole, and so is every row of an object array, of a short row, or when k
+    is more than about a sixth of d (then the subsample saves nothing).
+    """
+    d = A.shape[-1]
+    m = -(-d // stride)                                          # subsample size
+    rank = 2 * math.ceil(k / stride) + 4                         # about 2k candidates expected per row
+    if A.dtype == object or d < 64 * stride or 3 * rank > m:
+        return np.partition(A, d - k, axis=-1)[..., d - k:d - k + 1]
+    rows = A.reshape(-1, d)
+    sub = rows[:, ::stride]
+    t0 = np.partition(sub, m - rank, axis=-1)[:, m - rank:m - rank + 1]
+    mask = ~(rows < t0)
+    counts = mask.sum(axis=1)
+    cand = rows[mask]                                           # the candidates, row after row
+    ends = np.cumsum(counts)
+    out = np.empty(rows.shape[0], dtype=A.dtype)
+    for i, (c, end) in enumerate(zip(counts.tolist(), ends.tolist())):
+        if c >= k:
+            out[i] = np.partition(cand[end - c:end], c - k)[c - k]
+        else:
+            out[i] = np.partition(rows[i], d - k)[d - k]
+    return out.reshape(A.shape[:-1] + (1,))
+
+
 class TopK(Compressor):
     """The k coordinates of largest magnitude (001 Example I; contractive, ``delta = k/d``).
 
@@ -332,18 +364,20 @@ class TopK(Compressor):
 
     def select(self, xp, X):
         """Backend boolean mask (N, d) (or (R, N, d)): the k largest ``|x_j|`` of each row, ties to the
-        lower index. The k-th largest magnitude of each row is the threshold (a selection on the last
-        axis: ``np.partition``, O(d) per row, or ``torch.topk``); every entry above it is kept, and of
+        lower index. The k-th largest magnitude of each row is the threshold (:func:`kth_largest`, on the
+        host also for torch's CPU tensors; ``torch.topk`` on a GPU); every entry above it is kept, and of
         the entries equal to it the first ``k - #above`` ones (the cumulative count is skipped when
         every tied entry is kept: the same mask)."""
         _, d = batch_shape(xp, X)
         _check_k_le_d(self.k, d)
         A = xp.abs(X)
-        if _is_torch(xp):
+        if _is_torch(xp) and A.device.type == "cpu":               # the same value, found on the host
+            thr = xp.torch.from_numpy(kth_largest(A.detach().numpy(), self.k))
+        elif _is_torch(xp):
             thr = xp.torch.topk(A, self.k, dim=-1).values[..., -1:]
         else:
             A = np.asarray(A)
-            thr = np.partition(A, d - self.k, axis=-1)[..., d - self.k:d - self.k + 1]
+            thr = kth_largest(A, self.k)
         greater, equal = _bool(xp, A > thr), _bool(xp, A == thr)
         need = self.k - greater.sum(axis=-1, keepdims=True)
         if not (need < equal.sum(axis=-1, keepdims=True)).any():     # no tie to break (almost always)
