@@ -898,8 +898,11 @@ class MLPProblem(DistributedProblem):
     regularisation). Non-convex: ``x_star``/``f_star`` do not exist; ``L`` is a local estimate at
     the initial point (power iteration on finite-difference Hessian-vector products), used only by the
     algorithms' step-size warning. Vectorised over workers: every worker evaluates its own point
-    ``X[i]``. numpy only.
+    ``X[i]``; and over runs (``run_axis``): points (R, N, d) and rows (R, N, b) give each run's
+    gradients exactly as alone (stacked matrix products, one per run and worker). numpy only.
     """
+
+    run_axis = True
 
     def __init__(self, features: np.ndarray, labels: np.ndarray, hidden: int, classes: int,
                  test: tuple[np.ndarray, np.ndarray], x0: np.ndarray, name: str = "mlp") -> None:
@@ -920,14 +923,15 @@ class MLPProblem(DistributedProblem):
 
     # parameters --------------------------------------------------------------------------------
     def unpack(self, X):
-        """``(W1 (N,h,p), b1 (N,h), W2 (N,c,h), b2 (N,c))`` views of a batch of points (N, d)."""
+        """``(W1 (N,h,p), b1 (N,h), W2 (N,c,h), b2 (N,c))`` views of a batch of points (N, d) (with
+        leading run axes: (R, N, d) gives (R, N, h, p), ...)."""
         X = np.asarray(X, float)
-        N, (h, p, c) = X.shape[0], (self.h, self.p, self.c)
+        lead, (h, p, c) = X.shape[:-1], (self.h, self.p, self.c)
         i = 0
-        W1 = X[:, i:i + h * p].reshape(N, h, p); i += h * p
-        b1 = X[:, i:i + h]; i += h
-        W2 = X[:, i:i + c * h].reshape(N, c, h); i += c * h
-        b2 = X[:, i:i + c]
+        W1 = X[..., i:i + h * p].reshape(lead + (h, p)); i += h * p
+        b1 = X[..., i:i + h]; i += h
+        W2 = X[..., i:i + c * h].reshape(lead + (c, h)); i += c * h
+        b2 = X[..., i:i + c]
         return W1, b1, W2, b2
 
     def x0(self, xp):
@@ -936,25 +940,26 @@ class MLPProblem(DistributedProblem):
     # losses and gradients ------------------------------------------------------------------------
     def _forward_backward(self, X, A, y, grad: bool = True):
         W1, b1, W2, b2 = self.unpack(X)
-        Z1 = A @ W1.transpose(0, 2, 1) + b1[:, None, :]
+        Z1 = A @ W1.swapaxes(-1, -2) + b1[..., None, :]
         H = np.maximum(Z1, 0.0)
-        Z2 = H @ W2.transpose(0, 2, 1) + b2[:, None, :]
-        Z2 = Z2 - Z2.max(axis=2, keepdims=True)
-        logp = Z2 - np.log(np.exp(Z2).sum(axis=2, keepdims=True))
-        B = A.shape[1]
-        loss = -np.take_along_axis(logp, y[..., None], axis=2)[..., 0].mean(axis=1)
+        Z2 = H @ W2.swapaxes(-1, -2) + b2[..., None, :]
+        Z2 = Z2 - Z2.max(axis=-1, keepdims=True)
+        logp = Z2 - np.log(np.exp(Z2).sum(axis=-1, keepdims=True))
+        B = A.shape[-2]
+        label = np.broadcast_to(y, logp.shape[:-1])[..., None]
+        loss = -np.take_along_axis(logp, label, axis=-1)[..., 0].mean(axis=-1)
         if not grad:
             return loss, None
         D2 = np.exp(logp)
-        np.put_along_axis(D2, y[..., None], np.take_along_axis(D2, y[..., None], axis=2) - 1.0, axis=2)
+        np.put_along_axis(D2, label, np.take_along_axis(D2, label, axis=-1) - 1.0, axis=-1)
         D2 /= B
-        gW2 = D2.transpose(0, 2, 1) @ H
-        gb2 = D2.sum(axis=1)
+        gW2 = D2.swapaxes(-1, -2) @ H
+        gb2 = D2.sum(axis=-2)
         D1 = (D2 @ W2) * (Z1 > 0)
-        gW1 = D1.transpose(0, 2, 1) @ A
-        gb1 = D1.sum(axis=1)
-        N = X.shape[0]
-        return loss, np.concatenate([gW1.reshape(N, -1), gb1, gW2.reshape(N, -1), gb2], axis=1)
+        gW1 = D1.swapaxes(-1, -2) @ A
+        gb1 = D1.sum(axis=-2)
+        lead = X.shape[:-1]
+        return loss, np.concatenate([gW1.reshape(lead + (-1,)), gb1, gW2.reshape(lead + (-1,)), gb2], axis=-1)
 
     def worker_grads(self, xp, X):
         return self._forward_backward(X, self.F, self.y)[1]
@@ -963,7 +968,8 @@ class MLPProblem(DistributedProblem):
         return self._forward_backward(X, self.F, self.y, grad=False)[0]
 
     def sample_batch(self, rng: np.random.Generator, batch: int, replace: bool = True) -> np.ndarray:
-        """Row indices (N, batch) per worker: with replacement, or ``batch`` distinct rows."""
+        """Row indices (N, batch) per worker: with replacement, or ``batch`` distinct rows; (R, N, batch)
+        from a :class:`~reference_impl.backends.RunStreams` (each run's own draws)."""
         if batch < 1:
             raise ValueError(f"batch size must be >= 1, got {batch}")
         m = int(self.sizes[0])
@@ -971,7 +977,7 @@ class MLPProblem(DistributedProblem):
             return (rng.random((self.N, batch)) * m).astype(np.int64)
         if batch > m:
             raise ValueError(f"batch={batch} without replacement must be in [1, {m}]")
-        return np.argpartition(rng.random((self.N, m)), batch - 1, axis=1)[:, :batch].astype(np.int64)
+        return np.argpartition(rng.random((self.N, m)), batch - 1, axis=-1)[..., :batch].astype(np.int64)
 
     def stochastic_worker_grads(self, xp, X, rows: np.ndarray):
         idx = np.arange(self.N)[:, None]
@@ -1063,6 +1069,48 @@ def run_classification(algo, problem: MLPProblem, rounds: int, seed: int) -> Cla
                              time.perf_counter() - start)
 
 
+def run_classification_stack(make, problem: MLPProblem, gammas: Sequence[float], rounds: int,
+                             seeds: Sequence[int]) -> list[ClassificationRun]:
+    """:func:`run_classification` for R runs of one method (run r: step ``gammas[r]``, generator
+    ``default_rng(seeds[r])``) advanced stacked, each exactly its separate run (issue 10).
+
+    ``make(steps)`` builds the method with per-run steps; every run has the same budget. A run whose
+    iterate becomes non-finite stays in the stack (its rows only cost time; nothing it draws depends on
+    its values) and is reported as run_classification reports it. ``wall_time_s``: the stack's time
+    shared equally.
+    """
+    from reference_impl.backends import RunStreams
+    from reference_impl.batched import stack_states
+
+    gammas, seeds = list(gammas), list(seeds)
+    if not (len(gammas) == len(seeds) >= 1):
+        raise ValueError(f"gammas and seeds must have one entry per run (>= 1), got lengths {len(gammas)}, {len(seeds)}")
+    algo = make(gammas)
+    if not getattr(algo.step, "run_axis", False):
+        raise ValueError(f"{algo.name} is not run-agnostic (its step is not stackable): use run_classification")
+    R = rounds_per_iteration(algo)
+    K = int(rounds) // R
+    if K < 1:
+        raise ValueError(f"a budget of {rounds} rounds is less than one iteration ({R} rounds)")
+    rng = RunStreams([np.random.default_rng(s) for s in seeds])
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TheoryRangeWarning)
+        state = stack_states(NUMPY, [algo.init(problem, NUMPY)] * len(gammas))
+    with np.errstate(all="ignore"):
+        for _ in range(K):
+            state, info = algo.step(state, problem, NUMPY, rng)
+    wall = (time.perf_counter() - start) / len(gammas)
+    out = []
+    for x in np.asarray(info.x, float):
+        if not np.all(np.isfinite(x)):
+            out.append(ClassificationRun(math.nan, math.nan, math.inf, K, wall))
+        else:
+            out.append(ClassificationRun(problem.accuracy(x), problem.accuracy(x, "train"),
+                                         float(problem.loss(NUMPY, x)), K, wall))
+    return out
+
+
 ClassificationJob = Job  # same fields (problem spec, method, gamma, options, rounds, seed)
 
 
@@ -1070,7 +1118,34 @@ ClassificationJob = Job  # same fields (problem spec, method, gamma, options, ro
 def _run_classification_job(job: ClassificationJob) -> ClassificationRun:
     problem = build_problem(job.problem)
     algo = make_method(job.method, job.gamma, **dict(job.options))
-    return run_classification(algo, problem, job.rounds, seed_from_names(PAPER, job.problem, "seed", job.seed))
+    return run_classification(algo, problem, job.rounds, _job_seed(job))
+
+
+@single_threaded_blas
+def _run_classification_stack(jobs: tuple[ClassificationJob, ...]) -> list[ClassificationRun]:
+    """The jobs of one method (differing in step and seed only; one budget), stacked."""
+    first = jobs[0]
+    if len(jobs) == 1:
+        return [_run_classification_job(first)]
+    make = functools.partial(make_method, first.method, **dict(first.options))
+    return run_classification_stack(make, build_problem(first.problem), [j.gamma for j in jobs], first.rounds,
+                                    [_job_seed(j) for j in jobs])
+
+
+def run_classification_jobs(jobs: Sequence[ClassificationJob], workers: int | None = None,
+                            stack: bool = True) -> list[ClassificationRun]:
+    """:func:`run_classification` for every job, in ``workers`` processes; results in the jobs' order.
+    ``stack``: the jobs of one method with one budget advance stacked (:func:`run_classification_stack`,
+    the largest stacks first), else each by itself. The results are the same either way."""
+    if not stack:
+        return _pool_map(_run_classification_job, list(jobs), workers)
+    groups = sorted(stacks(jobs, key=lambda j: (j.problem, j.method, j.options, j.rounds)), key=lambda g: -len(g))
+    done = _pool_map(_run_classification_stack, [tuple(jobs[i] for i in g) for g in groups], workers)
+    out: list = [None] * len(jobs)
+    for g, runs in zip(groups, done):
+        for i, r in zip(g, runs):
+            out[i] = r
+    return out
 
 
 def r_sweep(Rs: Sequence[int] = (1, 2, 3, 4, 5), ratios: Sequence[float] = (0.05,), rounds: int = 1200,
@@ -1108,7 +1183,7 @@ def r_sweep(Rs: Sequence[int] = (1, 2, 3, 4, 5), ratios: Sequence[float] = (0.05
                         spec, "NEOLITHIC", g, (("compressor_spec", ("top", k)), ("rounds", int(R)), ("batch", batch)),
                         int(rounds), s)
     keys = list(jobs)
-    runs = dict(zip(keys, _pool_map(_run_classification_job, [jobs[k] for k in keys], workers)))
+    runs = dict(zip(keys, run_classification_jobs([jobs[k] for k in keys], workers)))
 
     def summary(key):
         rs = [runs[key + (s,)] for s in range(seeds)]

@@ -178,3 +178,32 @@ def test_batched_gradient_is_the_gradient(pname):
     X = np.random.default_rng(3).standard_normal((5, problem.d))
     want = np.stack([np.asarray(problem.grad(NUMPY, x)) for x in X])
     np.testing.assert_allclose(N.batched_gradient_function(problem)(X), want, rtol=1e-12, atol=1e-14)
+
+
+def tiny_mlp(N_workers=3, m=24, p=7, hidden=5, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    F = rng.standard_normal((N_workers, m, p))
+    y = rng.integers(0, classes, (N_workers, m))
+    d = hidden * p + hidden + classes * hidden + classes
+    test = (rng.standard_normal((30, p)), rng.integers(0, classes, 30))
+    return N.MLPProblem(F, y, hidden, classes, test, 0.5 * rng.standard_normal(d), name="tiny-mlp")
+
+
+@pytest.mark.parametrize("name", ["P-SGD", "NEOLITHIC", "MEM-SGD"])
+def test_stacked_classification_runs_are_the_separate_runs(name):
+    """The MLP takes a run axis: R runs with their own steps and seeds end exactly where each alone ends."""
+    problem = tiny_mlp()
+    steps, seeds = [0.05, 0.2, 0.1], [4, 5, 6]
+    opts = dict(compressor_spec=("top", 6), rounds=2, batch=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TheoryRangeWarning)
+        make = lambda g: N.make_method(name, g, **opts)       # noqa: E731
+        got = N.run_classification_stack(make, problem, steps, 30, seeds)
+        for g, s, r in zip(steps, seeds, got):
+            want = N.run_classification(make(g), problem, 30, s)
+            assert r[:4] == want[:4]                           # accuracies, loss, iterations: equal
+        X = np.random.default_rng(1).standard_normal((2, problem.N, problem.d))
+        rows = np.random.default_rng(2).integers(0, 24, (2, problem.N, 4))
+        both = problem.stochastic_worker_grads(NUMPY, X, rows)
+        for r in range(2):
+            assert np.array_equal(both[r], problem.stochastic_worker_grads(NUMPY, X[r], rows[r]))
