@@ -366,8 +366,8 @@ class TopK(Compressor):
         """Backend boolean mask (N, d) (or (R, N, d)): the k largest ``|x_j|`` of each row, ties to the
         lower index. The k-th largest magnitude of each row is the threshold (:func:`kth_largest`, on the
         host also for torch's CPU tensors; ``torch.topk`` on a GPU); every entry above it is kept, and of
-        the entries equal to it the first ``k - #above`` ones (the cumulative count is skipped when
-        every tied entry is kept: the same mask)."""
+        the entries equal to it the first ``k - #above`` ones (when exactly k entries reach the threshold
+        they are the mask, and the tie count is skipped)."""
         _, d = batch_shape(xp, X)
         _check_k_le_d(self.k, d)
         A = xp.abs(X)
@@ -378,10 +378,11 @@ class TopK(Compressor):
         else:
             A = np.asarray(A)
             thr = kth_largest(A, self.k)
+        at_least = _bool(xp, A >= thr)
+        if bool((at_least.sum(axis=-1) == self.k).all()):          # no tie cut at the threshold (almost always)
+            return at_least
         greater, equal = _bool(xp, A > thr), _bool(xp, A == thr)
         need = self.k - greater.sum(axis=-1, keepdims=True)
-        if not (need < equal.sum(axis=-1, keepdims=True)).any():     # no tie to break (almost always)
-            return greater | equal
         return greater | (equal & (equal.cumsum(axis=-1) <= need))
 
     def __call__(self, xp, X, rng=None, **kwargs) -> Compressed:
