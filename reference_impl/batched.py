@@ -42,6 +42,8 @@ stops the batch.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -51,6 +53,7 @@ from reference_impl.algorithms.base import Algorithm, StepInfo
 from reference_impl.backends import NUMPY, Backend, RunStreams
 from reference_impl.runner import (DIVERGENCE_FACTOR, History, RunTracker, _SESSION, _progress,
                                    _signals_deferred, terminate_as_exception)
+from reference_impl.validation import require_int_in_range
 
 
 @dataclasses.dataclass
@@ -191,10 +194,21 @@ def _units(trackers: list[RunTracker], problem, xp: Backend, stack: bool) -> lis
     return units
 
 
+def default_processes() -> int:
+    """Processes for independent runs: ``REPRO_WORKERS`` if set, else min(2, cpu count)."""
+    env = os.environ.get("REPRO_WORKERS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise ValueError(f"REPRO_WORKERS must be a positive integer, got {env!r}") from None
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def run_batch(jobs: Sequence[Job], problem, iterations: int, *, xp: Backend = NUMPY, record_every: int = 1,
               progress: bool = False, resume: bool | None = None, stop_dist: float | None = None,
               diverge_factor: float | None = DIVERGENCE_FACTOR, grad_norm: bool = True,
-              stack: bool = True) -> list[History]:
+              stack: bool = True, processes: int = 1) -> list[History]:
     """Run every job for ``iterations`` steps on ``problem``, together; the Histories in job order.
 
     The keyword arguments mean what they mean for :func:`~reference_impl.runner.run` and apply to
@@ -202,14 +216,32 @@ def run_batch(jobs: Sequence[Job], problem, iterations: int, *, xp: Backend = NU
     Runs are stacked when their jobs hold the *same* Algorithm object (build it once, then one Job per
     seed): two objects built alike are not recognised as one algorithm (their steps close over their own
     parameters). ``stack=False`` advances every run by its own step (the per-run path, e.g. as a baseline).
+
+    ``processes > 1`` (numpy backend): the algorithms are shared out among that many forked processes,
+    each advancing its share as above (:func:`_run_in_processes`); every run's trajectory is the same.
     """
+    require_int_in_range("processes", processes, 1, spec="an integer >= 1")
+    parts = _parts(jobs, processes) if processes > 1 and xp is NUMPY else []
+    if len(parts) > 1:
+        return _run_in_processes(parts, jobs, problem, iterations, progress, dict(
+            xp=xp, record_every=record_every, resume=resume, stop_dist=stop_dist,
+            diverge_factor=diverge_factor, grad_norm=grad_norm, stack=stack))
+    return _run_together(jobs, problem, iterations, xp=xp, record_every=record_every, progress=progress,
+                         resume=resume, stop_dist=stop_dist, diverge_factor=diverge_factor,
+                         grad_norm=grad_norm, stack=stack)
+
+
+def _run_together(jobs: Sequence[Job], problem, iterations: int, *, xp: Backend, record_every: int,
+                  progress, resume, stop_dist, diverge_factor, grad_norm, stack) -> list[History]:
+    """:func:`run_batch` in this process (``progress``: a bool, or a bar-like object with ``update``)."""
     trackers = [RunTracker(j.algorithm, problem, iterations, xp=xp, seed=j.seed, csv_path=j.csv_path,
                            stop_dist=stop_dist, record_every=record_every, extra_meta=j.extra_meta,
                            resume=resume, diverge_factor=diverge_factor, grad_norm=grad_norm) for j in jobs]
     active = [t for t in trackers if t.reused is None]
     ctx = _SESSION.get()
     show = (ctx.progress if ctx and ctx.progress is not None else progress)
-    bar = _progress(len(active) * (trackers[0].iterations if trackers else 0), f"{len(active)} runs", show)
+    bar = progress if hasattr(progress, "update") else \
+        _progress(len(active) * (trackers[0].iterations if trackers else 0), f"{len(active)} runs", show)
     losses = getattr(problem, "losses", None)
     try:
         with terminate_as_exception():
@@ -256,3 +288,86 @@ def run_batch(jobs: Sequence[Job], problem, iterations: int, *, xp: Backend = NU
             for t in active:
                 t.close()
     return [t.history() for t in trackers]
+
+
+# -- processes ----------------------------------------------------------------------------------------------
+def _parts(jobs: Sequence[Job], processes: int) -> list[list[int]]:
+    """The job indices in at most ``processes`` parts of whole algorithms (their runs stay in one stack),
+    the largest algorithms first, each to the part with the fewest runs."""
+    groups: dict[int, list[int]] = {}
+    for i, job in enumerate(jobs):
+        groups.setdefault(id(job.algorithm), []).append(i)
+    parts: list[list[int]] = [[] for _ in range(min(processes, len(groups)))]
+    for group in sorted(groups.values(), key=len, reverse=True):
+        min(parts, key=len).extend(group)
+    return [sorted(p) for p in parts if p]
+
+
+class _SharedBar:
+    """What a forked part reports its progress to: a counter in shared memory the parent's bar reads."""
+
+    def __init__(self, counter) -> None:
+        self.counter = counter
+
+    def update(self, n: int = 1) -> None:
+        with self.counter.get_lock():
+            self.counter.value += int(n)
+
+    def close(self) -> None:
+        pass
+
+
+_FORKED: tuple | None = None        # (jobs, problem, iterations, options, counter), inherited by the fork
+
+
+def _run_part(indices: list[int]):
+    """In a forked process: run the jobs ``indices``; their Histories and the session's new records."""
+    jobs, problem, iterations, options, counter = _FORKED
+    ctx = _SESSION.get()
+    before = len(ctx.records) if ctx else 0
+    hists = _run_together([jobs[i] for i in indices], problem, iterations, progress=_SharedBar(counter), **options)
+    return hists, (ctx.records[before:] if ctx else [])
+
+
+def _run_in_processes(parts, jobs, problem, iterations, progress, options) -> list[History]:
+    """Each part in its own forked process (the algorithms, problem and session are inherited, not
+    pickled); Histories come back in job order, the runs' session records are added here, and the
+    parts' progress shows on one bar. An exception in a part (a failed run) is raised here once every
+    part has stopped; Ctrl-C or SIGTERM here stops the parts (their runs are marked ``interrupted``)."""
+    global _FORKED
+    import concurrent.futures
+
+    fork = multiprocessing.get_context("fork")
+    counter = fork.Value("q", 0)
+    ctx = _SESSION.get()
+    show = ctx.progress if ctx and ctx.progress is not None else progress
+    bar = _progress(len(jobs) * int(iterations), f"{len(jobs)} runs in {len(parts)} processes", show)
+    _FORKED = (jobs, problem, iterations, options, counter)
+    out: list = [None] * len(jobs)
+    try:
+        with terminate_as_exception(), concurrent.futures.ProcessPoolExecutor(len(parts), mp_context=fork) as pool:
+            futures = [pool.submit(_run_part, part) for part in parts]
+            try:
+                pending = set(futures)
+                while pending:
+                    done, pending = concurrent.futures.wait(pending, timeout=0.5,
+                                                            return_when=concurrent.futures.FIRST_EXCEPTION)
+                    bar.update(counter.value - getattr(bar, "n", 0))
+                    failed = [f.exception() for f in done if f.exception() is not None]
+                    if failed:
+                        raise failed[0]
+                for part, future in zip(parts, futures):
+                    hists, records = future.result()
+                    for i, h in zip(part, hists):
+                        out[i] = h
+                    if ctx:
+                        ctx.records.extend(records)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.terminate()              # SIGTERM: each part marks its unfinished runs interrupted
+                raise
+    finally:
+        _FORKED = None
+        bar.close()
+    return out

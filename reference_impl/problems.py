@@ -339,9 +339,12 @@ class _PaddedDataProblem(DistributedProblem):
         return self._cache[key]
 
     def loss(self, xp, x):
-        """F(x) from the stacked real rows (one mat-vec); exact backend and (N, d) inputs: the worker path."""
+        """F(x) from the stacked real rows (one mat-vec); exact backend and (N, d) inputs: the worker path;
+        numpy with :meth:`use_sparse_rows`: :meth:`losses` at the one point."""
         if xp.exact or len(tuple(x.shape)) != 1:
             return super().loss(xp, x)
+        if self.sparse_rows is not None and xp.name == "numpy":
+            return self.losses(np.asarray(x)[None, :])[0]
         A, t, wts = self._rows(xp)
         return (wts * self._row_losses(xp, A @ x, t)).sum() + self.lam * xp.sqnorm(x) / 2
 
@@ -354,11 +357,16 @@ class _PaddedDataProblem(DistributedProblem):
 
     def losses(self, X: np.ndarray) -> np.ndarray:
         """F at each row of ``X`` (R, d), numpy float64: one matrix-matrix product for R points (the
-        recording of R batched runs). Equal to :meth:`loss` up to the rounding of the BLAS kernel."""
+        recording of R batched runs). Equal to :meth:`loss` up to the rounding of the BLAS kernel; with
+        :meth:`use_sparse_rows`, through the sparse rows and bit for bit :meth:`loss` at each point (every
+        point's value is summed on its own, pairwise), so it does not depend on how many points share
+        the call: batched and separate runs, in one process or several, record the same F."""
         X = np.asarray(X, dtype=np.float64)
         D = self.design
-        Z = D.A @ X.T if self.sparse_rows is None else self.sparse_rows.margins(X)     # (n, R)
-        return D.wts @ self._row_losses(_numpy(), Z, D.y[:, None]) + self.lam * (X * X).sum(axis=1) / 2
+        if self.sparse_rows is None:
+            return D.wts @ self._row_losses(_numpy(), D.A @ X.T, D.y[:, None]) + self.lam * (X * X).sum(axis=1) / 2
+        weighted = D.wts[:, None] * self._row_losses(_numpy(), self.sparse_rows.margins(X), D.y[:, None])
+        return np.ascontiguousarray(weighted.T).sum(axis=1) + self.lam * (X * X).sum(axis=1) / 2
 
 
 def per_run(xp, fn, z):

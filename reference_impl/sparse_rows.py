@@ -10,10 +10,11 @@ that gather was half of the table's time. Through the raw rows only the nonzeros
     z_j = f_j . x = (x_0 - m . u) + sum_k p_jk u[c_jk],            u = s * x[1:]
     sum_j w_j f_j = [sum_j w_j,  s * (sum_j w_j p_j - m sum_j w_j)]
 
-The minibatch gradient is one compiled loop (numba, no fastmath: IEEE arithmetic in a fixed order) over
-(run, worker, sampled row, nonzero), with the rows of each worker kept in a padded layout
-``(N n_max, K)`` (K = the largest row's nonzeros; short rows point at an extra zero coordinate of
-``u``). ``F`` at R points is one sparse product ``P @ U^T`` over the n real rows.
+The minibatch gradient is two compiled loops (:func:`~reference_impl.compiled.compiled`: numba, IEEE
+arithmetic in a fixed order) over (run, worker, sampled row, nonzero), the row products ``z`` and the
+weighted row sums, with the logistic slopes computed between them by numpy (the backend's sigmoid, as
+on the dense path). The workers' rows are kept as one CSR matrix of the ``N n_max`` padded rows (padding
+rows empty). ``F`` at R points is one sparse product ``P @ U^T`` over the n real rows.
 
 Exactness: the same function as the dense rows up to rounding (the dense standardisation rounds in
 other places). :class:`StandardizedSparseRows` checks every real row against the problem's dense
@@ -27,6 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
+from reference_impl.compiled import compiled
 from reference_impl.validation import require
 
 # The dense and the factored standardised rows differ by rounding only: a few ulps of the largest entry
@@ -35,64 +37,53 @@ from reference_impl.validation import require
 TOLERANCE = 1e-12
 
 
-def _kernels():
-    """The two compiled loops (numba is imported, and the loops compiled or loaded from their cache, on
-    first use): the row products ``z = f_j . x`` and the weighted row sums ``sum_j w_j f_j`` of the
-    sampled rows, each (run, worker) on its own, entries in CSR order."""
-    global _KERNELS
-    if _KERNELS is None:
-        import numba
-
-        @numba.njit(cache=True, fastmath=False)
-        def row_products(X, rows, indptr, indices, data, binary, n_workers, n_max, s, m, z):
-            M, d = X.shape
-            u = np.empty(d - 1)
-            for mm in range(M):
-                i = mm % n_workers
-                offset = X[mm, 0]
-                for c in range(d - 1):
-                    u[c] = s[c] * X[mm, c + 1]
-                    offset -= u[c] * m[c]
-                for j in range(rows.shape[1]):
-                    r = i * n_max + rows[mm, j]
-                    acc = 0.0
-                    if binary:
-                        for e in range(indptr[r], indptr[r + 1]):
-                            acc += u[indices[e]]
-                    else:
-                        for e in range(indptr[r], indptr[r + 1]):
-                            acc += data[e] * u[indices[e]]
-                    z[mm, j] = offset + acc
-            return z
-
-        @numba.njit(cache=True, fastmath=False)
-        def weighted_row_sums(W, rows, indptr, indices, data, binary, n_workers, n_max, s, m, out):
-            M, d = out.shape
-            v = np.empty(d - 1)
-            for mm in range(M):
-                i = mm % n_workers
-                v[:] = 0.0
-                total = 0.0
-                for j in range(rows.shape[1]):
-                    r = i * n_max + rows[mm, j]
-                    w = W[mm, j]
-                    total += w
-                    if binary:
-                        for e in range(indptr[r], indptr[r + 1]):
-                            v[indices[e]] += w
-                    else:
-                        for e in range(indptr[r], indptr[r + 1]):
-                            v[indices[e]] += w * data[e]
-                out[mm, 0] = total
-                for c in range(d - 1):
-                    out[mm, c + 1] = s[c] * (v[c] - m[c] * total)
-            return out
-
-        _KERNELS = (row_products, weighted_row_sums)
-    return _KERNELS
+@compiled
+def _row_products(X, rows, indptr, indices, data, binary, n_workers, n_max, s, m, z):
+    """``z[mm, j] = f . X[mm]`` for the sampled row ``rows[mm, j]`` of worker ``mm % n_workers``."""
+    M, d = X.shape
+    u = np.empty(d - 1)
+    for mm in range(M):
+        i = mm % n_workers
+        offset = X[mm, 0]
+        for c in range(d - 1):
+            u[c] = s[c] * X[mm, c + 1]
+            offset -= u[c] * m[c]
+        for j in range(rows.shape[1]):
+            r = i * n_max + rows[mm, j]
+            acc = 0.0
+            if binary:
+                for e in range(indptr[r], indptr[r + 1]):
+                    acc += u[indices[e]]
+            else:
+                for e in range(indptr[r], indptr[r + 1]):
+                    acc += data[e] * u[indices[e]]
+            z[mm, j] = offset + acc
+    return z
 
 
-_KERNELS = None
+@compiled
+def _weighted_row_sums(W, rows, indptr, indices, data, binary, n_workers, n_max, s, m, out):
+    """``out[mm] = sum_j W[mm, j] f_j`` over the sampled rows ``rows[mm, :]`` of worker ``mm % n_workers``."""
+    M, d = out.shape
+    v = np.empty(d - 1)
+    for mm in range(M):
+        i = mm % n_workers
+        v[:] = 0.0
+        total = 0.0
+        for j in range(rows.shape[1]):
+            r = i * n_max + rows[mm, j]
+            w = W[mm, j]
+            total += w
+            if binary:
+                for e in range(indptr[r], indptr[r + 1]):
+                    v[indices[e]] += w
+            else:
+                for e in range(indptr[r], indptr[r + 1]):
+                    v[indices[e]] += w * data[e]
+        out[mm, 0] = total
+        for c in range(d - 1):
+            out[mm, c + 1] = s[c] * (v[c] - m[c] * total)
+    return out
 
 
 class StandardizedSparseRows:
@@ -147,7 +138,7 @@ class StandardizedSparseRows:
         (..., N, d): (..., N, b)."""
         M, b = int(np.prod(X.shape[:-1])), rows.shape[-1]
         z = np.empty((M, b))
-        _kernels()[0](np.ascontiguousarray(X, dtype=np.float64).reshape(M, self.d),
+        _row_products(np.ascontiguousarray(X, dtype=np.float64).reshape(M, self.d),
                       np.ascontiguousarray(rows, dtype=np.int64).reshape(M, b), *self._args(), z)
         return z.reshape(rows.shape)
 
@@ -156,11 +147,14 @@ class StandardizedSparseRows:
         the same shape: (..., N, d)."""
         M, b = int(np.prod(rows.shape[:-1])), rows.shape[-1]
         out = np.empty((M, self.d))
-        _kernels()[1](np.ascontiguousarray(W, dtype=np.float64).reshape(M, b),
+        _weighted_row_sums(np.ascontiguousarray(W, dtype=np.float64).reshape(M, b),
                       np.ascontiguousarray(rows, dtype=np.int64).reshape(M, b), *self._args(), out)
         return out.reshape(rows.shape[:-1] + (self.d,))
 
     def margins(self, W: np.ndarray) -> np.ndarray:
-        """``f_j . w`` of every real row (worker order) at the R points ``W`` (R, d): (n, R)."""
+        """``f_j . w`` of every real row (worker order) at the R points ``W`` (R, d): (n, R). Each point's
+        column is computed as for that point alone (the sparse product adds each row's terms in CSR
+        order for every column)."""
         U = W[:, 1:] * self.s                                      # (R, d - 1)
-        return np.asarray(self.P @ U.T) + (W[:, 0] - U @ self.m)[None, :]
+        offset = W[:, 0] - (U * self.m).sum(axis=1)                # per point: the same for any R
+        return np.asarray(self.P @ U.T) + offset[None, :]

@@ -39,7 +39,7 @@ import scipy.linalg
 from reference_impl.algorithms.base import Algorithm
 from reference_impl.backends import NUMPY
 from reference_impl.problems import LeastSquaresProblem, LogisticProblem, RowDesign, split_rows
-from reference_impl.batched import Job, run_batch
+from reference_impl.batched import Job, default_processes, run_batch
 from reference_impl.runner import seed_from_names
 from reproductions.figures import Figure
 from reproductions.targets.mcm import CONVEX_BATCH, CONVEX_TABLE
@@ -331,7 +331,8 @@ def _slug(name: str) -> str:
 
 @single_threaded_blas
 def run_algorithms(problem, algorithms: Mapping[str, Algorithm], iterations: int, runs: int, *, tag: str,
-                   record_every: int = 1, out_dir: str | Path | None = None, progress: bool = False) -> dict:
+                   record_every: int = 1, out_dir: str | Path | None = None, progress: bool = False,
+                   processes: int | None = None) -> dict:
     """Run every algorithm ``runs`` times (seed ``seed_from_names("mcm", tag, label, r)``).
 
     Returns ``label -> dict(k, loss_gap (runs, n), bits (runs, n), up_bits, down_bits, wall_time_s)``:
@@ -342,7 +343,9 @@ def run_algorithms(problem, algorithms: Mapping[str, Algorithm], iterations: int
     seed, parameters, commit, device, wall time) go to ``out_dir/<tag>/<label>_run<r>.csv``. Every run
     of every algorithm advances together (:func:`reference_impl.batched.run_batch`: the same trajectories
     as separate runs, F recorded for all with one matrix product; a run's ``wall_time_s`` is then the
-    batch's); ``||grad F||`` is not recorded (no figure of 004 plots it).
+    batch's), the algorithms shared out among ``processes`` forked processes (default
+    :func:`~reference_impl.batched.default_processes`: ``REPRO_WORKERS`` or 2); ``||grad F||`` is not
+    recorded (no figure of 004 plots it).
     """
     gap0 = float(problem.loss(NUMPY, problem.x0(NUMPY))) - float(problem.f_star)
     ks = np.unique(np.r_[np.arange(record_every, iterations + 1, record_every), iterations])
@@ -350,7 +353,7 @@ def run_algorithms(problem, algorithms: Mapping[str, Algorithm], iterations: int
                 Path(out_dir) / tag / f"{_slug(label)}_run{r}.csv" if out_dir else None, dict(label=label, run=r))
             for label, algo in algorithms.items() for r in range(runs)]
     hists = iter(run_batch(jobs, problem, iterations, record_every=record_every, progress=progress,
-                           grad_norm=False))
+                           grad_norm=False, processes=default_processes() if processes is None else processes))
     results = {}
     for label in algorithms:
         gaps = np.full((runs, ks.size + 1), np.inf)

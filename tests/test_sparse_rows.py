@@ -40,15 +40,21 @@ def sparse_problem(seed=0, n=180, d=9, binary=False):
     return problem, X, idx
 
 
-def both_paths(problem, X, rows):
+def both_paths(problem, fn):
+    """``fn(problem)`` through the sparse rows and through the dense rows."""
     sparse = problem.sparse_rows
-    G_sparse = problem.stochastic_worker_grads(NUMPY, X, rows)
+    through_sparse = fn(problem)
     problem.sparse_rows = None
     try:
-        G_dense = problem.stochastic_worker_grads(NUMPY, X, rows)
+        through_dense = fn(problem)
     finally:
         problem.sparse_rows = sparse
-    return G_sparse, G_dense
+    return through_sparse, through_dense
+
+
+def grads_and_F(problem, X, rows, W):
+    return both_paths(problem, lambda p: (p.stochastic_worker_grads(NUMPY, X, rows), p.losses(W),
+                                          np.array([float(p.loss(NUMPY, w)) for w in W])))
 
 
 @pytest.mark.parametrize("binary", [False, True])
@@ -59,11 +65,13 @@ def test_sparse_gradients_and_F_equal_the_dense_rows(binary):
     rng = np.random.default_rng(3)
     rows = problem.sample_batch(rng, 7, replace=False)
     X = rng.standard_normal((problem.N, problem.d))
-    G_sparse, G_dense = both_paths(problem, X, rows)
-    assert np.abs(G_sparse - G_dense).max() <= GRAD_RTOL * np.abs(G_dense).max()
     W = rng.standard_normal((5, problem.d))
-    F_dense = np.array([float(problem.loss(NUMPY, w)) for w in W])
-    assert np.allclose(problem.losses(W), F_dense, rtol=F_RTOL, atol=0)
+    (G_sparse, F_sparse, F_each), (G_dense, F_dense, _) = grads_and_F(problem, X, rows, W)
+    assert np.abs(G_sparse - G_dense).max() <= GRAD_RTOL * np.abs(G_dense).max()
+    assert np.allclose(F_sparse, F_dense, rtol=F_RTOL, atol=0)
+    # F at several points is F at each point alone, bit for bit (what batched runs record)
+    assert np.array_equal(F_sparse, F_each)
+    assert np.array_equal(problem.losses(W[2:4]), F_sparse[2:4])
 
 
 def test_a_run_in_a_stack_gets_its_own_gradients_bit_for_bit():
@@ -100,7 +108,7 @@ def test_the_convex_table_uses_the_sparse_rows_of_its_data(dataset):
     rng = np.random.default_rng(0)
     rows = problem.sample_batch(rng, st.batch, replace=False)
     X = 0.1 * rng.standard_normal((problem.N, problem.d))
-    G_sparse, G_dense = both_paths(problem, X, rows)
+    (G_sparse, F_sparse, F_each), (G_dense, F_dense, _) = grads_and_F(problem, X, rows, X[:3])
     assert np.abs(G_sparse - G_dense).max() <= GRAD_RTOL * np.abs(G_dense).max()
-    w = X[:2]
-    assert np.allclose(problem.losses(w), [float(problem.loss(NUMPY, x)) for x in w], rtol=F_RTOL, atol=0)
+    assert np.allclose(F_sparse, F_dense, rtol=F_RTOL, atol=0)
+    assert np.array_equal(F_sparse, F_each)
