@@ -13,8 +13,9 @@ that gather was half of the table's time. Through the raw rows only the nonzeros
 The minibatch gradient is two compiled loops (:func:`~reference_impl.compiled.compiled`: numba, IEEE
 arithmetic in a fixed order) over (run, worker, sampled row, nonzero), the row products ``z`` and the
 weighted row sums, with the logistic slopes computed between them by numpy (the backend's sigmoid, as
-on the dense path). The workers' rows are kept as one CSR matrix of the ``N n_max`` padded rows (padding
-rows empty). ``F`` at R points is one sparse product ``P @ U^T`` over the n real rows.
+on the dense path). The real rows are one CSR matrix ``P`` in worker order (the smallest index types,
+so that the scattered rows a round samples stay in the cache); ``F`` at R points is one sparse product
+``P @ U^T``.
 
 Exactness: the same function as the dense rows up to rounding (the dense standardisation rounds in
 other places). :class:`StandardizedSparseRows` checks every real row against the problem's dense
@@ -38,7 +39,7 @@ TOLERANCE = 1e-12
 
 
 @compiled
-def _row_products(X, rows, indptr, indices, data, binary, n_workers, n_max, s, m, z):
+def _row_products(X, rows, indptr, indices, data, binary, n_workers, starts, s, m, z):
     """``z[mm, j] = f . X[mm]`` for the sampled row ``rows[mm, j]`` of worker ``mm % n_workers``."""
     M, d = X.shape
     u = np.empty(d - 1)
@@ -49,7 +50,7 @@ def _row_products(X, rows, indptr, indices, data, binary, n_workers, n_max, s, m
             u[c] = s[c] * X[mm, c + 1]
             offset -= u[c] * m[c]
         for j in range(rows.shape[1]):
-            r = i * n_max + rows[mm, j]
+            r = starts[i] + rows[mm, j]
             acc = 0.0
             if binary:
                 for e in range(indptr[r], indptr[r + 1]):
@@ -62,7 +63,7 @@ def _row_products(X, rows, indptr, indices, data, binary, n_workers, n_max, s, m
 
 
 @compiled
-def _weighted_row_sums(W, rows, indptr, indices, data, binary, n_workers, n_max, s, m, out):
+def _weighted_row_sums(W, rows, indptr, indices, data, binary, n_workers, starts, s, m, out):
     """``out[mm] = sum_j W[mm, j] f_j`` over the sampled rows ``rows[mm, :]`` of worker ``mm % n_workers``."""
     M, d = out.shape
     v = np.empty(d - 1)
@@ -71,7 +72,7 @@ def _weighted_row_sums(W, rows, indptr, indices, data, binary, n_workers, n_max,
         v[:] = 0.0
         total = 0.0
         for j in range(rows.shape[1]):
-            r = i * n_max + rows[mm, j]
+            r = starts[i] + rows[mm, j]
             w = W[mm, j]
             total += w
             if binary:
@@ -112,7 +113,6 @@ class StandardizedSparseRows:
         constant = np.ptp(dense_X, axis=0) == 0
         self.m, self.s = mean, np.where(constant, 0.0, 1.0 / np.sqrt(np.where(constant, 1.0, var)))
         self.N, self.d, self.n_max = N, d, n_max
-        padded = []                                                # the N n_max padded rows, CSR
         for i, rows in enumerate(worker_indices):
             rows = np.asarray(rows, dtype=np.int64)
             require(rows.size == int(sizes[i]), f"worker {i}: {rows.size} row indices for {int(sizes[i])} rows")
@@ -122,16 +122,19 @@ class StandardizedSparseRows:
             require(error <= TOLERANCE * scale,
                     f"worker {i}: the sparse rows do not rebuild the dense features (max error {error:.3g} > "
                     f"{TOLERANCE:g} x {scale:.3g}): wrong rows, order or standardisation")
-            padded += [X[rows], sp.csr_matrix((n_max - rows.size, d - 1))]
-        work = sp.vstack(padded).tocsr()
-        work.sort_indices()
-        self._indptr, self._indices, self._data = (work.indptr.astype(np.int64), work.indices.astype(np.int32),
-                                                   work.data.astype(np.float64))
-        self.binary = bool(np.all(self._data == 1.0))              # binary data: no multiplications
+        #: the real rows in worker order (worker i's row r is row starts[i] + r), CSR, sorted columns
         self.P = X[np.concatenate([np.asarray(r, dtype=np.int64) for r in worker_indices])].tocsr()
+        self.P.sort_indices()
+        self._starts = np.concatenate([[0], np.cumsum(np.asarray(sizes, dtype=np.int64))[:-1]])
+        # the smallest index types: the rows sampled in a round are scattered over the data, and what
+        # they touch (a9a: 0.2 MB of row pointers and 0.4 MB of one-byte columns) then stays in the cache
+        self._indptr = self.P.indptr.astype(np.int32 if self.P.nnz < 2**31 else np.int64)
+        self._indices = self.P.indices.astype(np.min_scalar_type(max(d - 2, 0)))
+        self._data = self.P.data.astype(np.float64)
+        self.binary = bool(np.all(self._data == 1.0))              # binary data: no multiplications
 
     def _args(self):
-        return self._indptr, self._indices, self._data, self.binary, self.N, self.n_max, self.s, self.m
+        return self._indptr, self._indices, self._data, self.binary, self.N, self._starts, self.s, self.m
 
     def row_products(self, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """``f_j . x_i`` of the sampled rows ``rows`` (..., N, b) of each worker i at its point ``X``
