@@ -24,6 +24,14 @@ iterations in NEOLITHIC for fair comparison"): an algorithm with
 ``params["compression_rounds_per_iteration"] = R`` runs ``T // R`` iterations (P-SGD, which does not
 compress, counts one round per iteration).
 
+Runs (issue 10). A sweep's jobs (:class:`Job`) that differ only in step size, budget and seed (one method
+with one set of options on one problem) advance as one stacked computation (:func:`run_jobs`,
+:func:`run_budget_stack`; :func:`run_classification_jobs`, :func:`run_classification_stack` for the MLP):
+the algorithms of 001 are run-agnostic (``stackable``, per-run step sizes through
+:func:`~reference_impl.algorithms.psgd.step_size`) and every run draws from its own generator, so each
+run's trajectory is exactly its separate one (``tests/test_neolithic_stacked.py``); the stacks are spread
+over ``workers`` processes. ``benchmarks/bench_neolithic.py`` times both paths.
+
 Error measure. The theorems of 001 bound ``(1/(K+1)) sum_{k=0}^{K} E||grad f(x^(k))||^2``; that
 average over the iterates of one run (:attr:`BudgetRun.avg_grad_sq`), averaged over seeds, is the
 error of a run here.

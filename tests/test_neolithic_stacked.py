@@ -207,3 +207,32 @@ def test_stacked_classification_runs_are_the_separate_runs(name):
         both = problem.stochastic_worker_grads(NUMPY, X, rows)
         for r in range(2):
             assert np.array_equal(both[r], problem.stochastic_worker_grads(NUMPY, X[r], rows[r]))
+
+
+def test_run_jobs_stacked_equals_per_run():
+    """A sweep's jobs (steps, budgets, seeds, two methods) give the same runs stacked and one by one."""
+    spec = PROBLEMS["quadratics"]
+    opts = (("compressor_spec", ("rand", 2)), ("rounds", 2), ("batch", None), ("noise", 0.5))
+    jobs = [N.Job(spec, m, g, opts, T, s) for m in ("NEOLITHIC", "MEM-SGD") for g, T in ((0.1, 40), (0.3, 64), (9.0, 64))
+            for s in range(2)]
+    stacked, alone = N.run_jobs(jobs, workers=1), N.run_jobs(jobs, workers=1, stack=False)
+    assert any(r.diverged for r in alone) and not all(r.diverged for r in alone)
+    for a, b in zip(stacked, alone):
+        assert a.diverged == b.diverged and np.array_equal(a.rounds, b.rounds)
+        np.testing.assert_allclose(a.grad_sq, b.grad_sq, rtol=1e-12)
+
+
+def test_stacked_neolithic_with_scaled_qsgd():
+    """An unbiased compressor through ScaledUnbiased and FCC (the 4-bit rows of 001's tables) stacks too."""
+    from reference_impl.algorithms.neolithic import neolithic
+    from reference_impl.compressors.qsgd import QSGD
+
+    problem = N.build_problem(PROBLEMS["logistic"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TheoryRangeWarning)
+        algo = neolithic([0.1, 0.2], QSGD(4), 2, bidirectional=True, batch=3)
+        assert algo.step.run_axis
+        singles = [neolithic(g, QSGD(4), 2, bidirectional=True, batch=3) for g in (0.1, 0.2)]
+        out = stacked(algo, singles, problem, (8, 9), 8)
+        for r, (a, s) in enumerate(zip(singles, (8, 9))):
+            assert_run_equal(NUMPY, out, r, separate(a, problem, s, 8))
