@@ -249,7 +249,13 @@ class RunStreams:
         return len(self.generators)
 
     def random(self, size=None) -> np.ndarray:
-        return np.stack([g.random(size) for g in self.generators])
+        shape = () if size is None else tuple(int(n) for n in np.atleast_1d(size)) if np.ndim(size) else (int(size),)
+        if not shape:
+            return np.stack([g.random(size) for g in self.generators])
+        out = np.empty((len(self.generators),) + shape)
+        for g, row in zip(self.generators, out):     # each generator fills its own row: its draw of that shape
+            g.random(out=row)
+        return out
 
     def integers(self, low, high=None, size=None, **kwargs) -> np.ndarray:
         return np.stack([g.integers(low, high, size, **kwargs) for g in self.generators])

@@ -44,6 +44,7 @@ import scipy.linalg
 import scipy.special
 
 from reference_impl.backends import Backend
+from reference_impl.compiled import compiled
 from reference_impl.validation import (parameter_context, require, require_finite_rows, require_int_in_range,
                                        require_nonnegative_finite, require_positive_finite, require_real)
 
@@ -399,19 +400,47 @@ def distinct_rows(rng: np.random.Generator, sizes: np.ndarray, batch: int) -> np
         keys[..., np.arange(keys.shape[-1])[None, :] >= sizes[:, None]] = 2.0      # padding rows never drawn
         return np.sort(np.argpartition(keys, batch - 1, axis=-1)[..., :batch], axis=-1).astype(np.int64)
     rows = (rng.random((N, batch)) * sizes[:, None]).astype(np.int64)
-    rows.sort(axis=-1)
+    flat = rows.reshape(-1, batch)                  # (R N, batch) view: worker of row q is q % N
+    counts = np.zeros(rows.size // (N * batch), dtype=np.int64)
     while True:
-        dup = np.zeros(rows.shape, dtype=bool)
-        dup[..., 1:] = rows[..., 1:] == rows[..., :-1]
-        if not dup.any():
+        flat.sort(axis=-1)
+        if _count_duplicates(flat, N, counts) == 0:               # each run's entries equal to their left one
             return rows
-        who = np.nonzero(dup)[-2]                   # the worker of each duplicate, in row-major order
         if rows.ndim == 2:
-            redraw = rng.random(int(dup.sum()))
+            redraw = rng.random(int(counts[0]))
         else:                                       # R runs: each run redraws its own duplicates
-            redraw = rng.random_ragged(dup.reshape(dup.shape[0], -1).sum(axis=1))
-        rows[dup] = (redraw * sizes[who]).astype(np.int64)
-        rows.sort(axis=-1)
+            redraw = rng.random_ragged(counts)
+        _redraw_duplicates(flat, sizes, redraw)     # in row-major order, as rows[dup] = ... would
+
+
+@compiled
+def _count_duplicates(rows, n_workers, counts):
+    """``counts[run]``: the entries of the sorted ``rows`` (M, b) equal to their left neighbour, in the
+    rows of each run (rows q with ``q // n_workers == run``); returns their total."""
+    total = 0
+    counts[:] = 0
+    for q in range(rows.shape[0]):
+        for j in range(1, rows.shape[1]):
+            if rows[q, j] == rows[q, j - 1]:
+                counts[q // n_workers] += 1
+                total += 1
+    return total
+
+
+@compiled
+def _redraw_duplicates(rows, sizes, redraw):
+    """Replace each entry equal to its left neighbour (row-major order) by ``floor(u * n_i)`` with the next
+    uniform ``u`` of ``redraw`` (worker ``i = q % N`` of row q): what ``rows[dup] = (redraw *
+    sizes[who]).astype(int64)`` gives, the comparisons made on the rows before any replacement."""
+    n_workers, t = sizes.shape[0], 0
+    for q in range(rows.shape[0]):
+        previous = rows[q, 0]
+        for j in range(1, rows.shape[1]):
+            current = rows[q, j]
+            if current == previous:
+                rows[q, j] = np.int64(redraw[t] * sizes[q % n_workers])
+                t += 1
+            previous = current
 
 
 class LeastSquaresProblem(_PaddedDataProblem):
