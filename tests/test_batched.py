@@ -295,11 +295,14 @@ def test_the_other_run_agnostic_steps_replay_their_separate_runs(name, options):
     assert differ(ends[0], ends[1])
 
 
-def test_double_squeeze_with_a_wrapped_compressor_is_not_stacked():
-    """Double Squeeze runs with QSGD scaled to a contractive compressor (a wrapper that does not declare a
-    run axis): not stacked, whatever its own step could do."""
+def test_double_squeeze_with_a_wrapped_compressor_is_stacked():
+    """Double Squeeze runs with QSGD scaled to a contractive compressor: the wrapper (ScaledUnbiased) is
+    run-agnostic when its inner compressor is (since 001's stacked sweeps), and the stack replays the runs."""
     q = QSGD(1)
-    assert not can_stack(mcm.make_algorithm("Double Squeeze", 0.5, up=q, down=q, batch=5), small_logistic())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TheoryRangeWarning)
+        assert_stack_replays(mcm.make_algorithm("Double Squeeze", 0.5, up=q, down=q, batch=5), small_logistic(),
+                             NUMPY, seeds=(3, 4), steps=8)
 
 
 @pytest.mark.parametrize("backend_name", ["numpy", "torch"])
