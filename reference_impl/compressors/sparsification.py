@@ -33,7 +33,8 @@ vectorised bit counts of ``__call__`` equal the encoders' lengths (tested).
 
 Randomness: every draw comes from the explicit ``numpy.random.Generator`` ``rng``, one array of shape
 ``(N, d)`` (``(N, d, k)`` for the sketch) per call, so a run replays bit for bit on every backend.
-Everything runs vectorised over the worker axis. Identity, rand-k, top-k, Wangni and the sketch all
+Everything runs vectorised over the worker axis; rand-k and top-k also over a leading run axis
+(``run_axis``: (R, N, d) batches with a :class:`~reference_impl.backends.RunStreams`, issue 10). Identity, rand-k, top-k, Wangni and the sketch all
 run exactly on :data:`~reference_impl.backends.EXACT` (the sketch solves ``(S^T S) y = S^T x`` with
 Fractions, one row at a time: the exact backend is for small instances).
 """
