@@ -236,3 +236,17 @@ def test_stacked_neolithic_with_scaled_qsgd():
         out = stacked(algo, singles, problem, (8, 9), 8)
         for r, (a, s) in enumerate(zip(singles, (8, 9))):
             assert_run_equal(NUMPY, out, r, separate(a, problem, s, 8))
+
+
+def test_batched_gradient_on_unequal_workers():
+    """Padded rows (workers of different sizes, as the LIBSVM split of full mode) carry no weight."""
+    from reference_impl.problems import LogisticProblem
+
+    rng = np.random.default_rng(5)
+    sizes = (7, 19, 12)
+    feats = [rng.standard_normal((n, 4)) for n in sizes]
+    labels = [np.where(rng.random(n) < 0.5, -1.0, 1.0) for n in sizes]
+    problem = LogisticProblem(feats, labels, 1e-3)
+    X = rng.standard_normal((3, 4))
+    want = np.stack([np.asarray(problem.grad(NUMPY, x)) for x in X])
+    np.testing.assert_allclose(N.batched_gradient_function(problem)(X), want, rtol=1e-12, atol=1e-14)
