@@ -218,12 +218,13 @@ def run_batch(jobs: Sequence[Job], problem, iterations: int, *, xp: Backend = NU
     parameters). ``stack=False`` advances every run by its own step (the per-run path, e.g. as a baseline).
 
     ``processes > 1`` (numpy backend): the algorithms are shared out among that many forked processes,
-    each advancing its share as above (:func:`_run_in_processes`); every run's trajectory is the same.
+    each advancing its share as above (:func:`_parts`, :func:`_run_in_processes`); every run's
+    trajectory is the same.
     """
     require_int_in_range("processes", processes, 1, spec="an integer >= 1")
     parts = _parts(jobs, processes) if processes > 1 and xp is NUMPY else []
     if len(parts) > 1:
-        return _run_in_processes(parts, jobs, problem, iterations, progress, dict(
+        return _run_in_processes(parts, min(processes, len(parts)), jobs, problem, iterations, progress, dict(
             xp=xp, record_every=record_every, resume=resume, stop_dist=stop_dist,
             diverge_factor=diverge_factor, grad_norm=grad_norm, stack=stack))
     return _run_together(jobs, problem, iterations, xp=xp, record_every=record_every, progress=progress,
@@ -292,15 +293,18 @@ def _run_together(jobs: Sequence[Job], problem, iterations: int, *, xp: Backend,
 
 # -- processes ----------------------------------------------------------------------------------------------
 def _parts(jobs: Sequence[Job], processes: int) -> list[list[int]]:
-    """The job indices in at most ``processes`` parts of whole algorithms (their runs stay in one stack),
-    the largest algorithms first, each to the part with the fewest runs."""
+    """The job indices as tasks for ``processes`` processes: one task per algorithm (its runs stay one
+    stack), the largest first; while there are fewer tasks than processes, the largest task is halved
+    (a half stack computes the same runs). A free process takes the next task, which balances
+    algorithms of unequal cost."""
     groups: dict[int, list[int]] = {}
     for i, job in enumerate(jobs):
         groups.setdefault(id(job.algorithm), []).append(i)
-    parts: list[list[int]] = [[] for _ in range(min(processes, len(groups)))]
-    for group in sorted(groups.values(), key=len, reverse=True):
-        min(parts, key=len).extend(group)
-    return [sorted(p) for p in parts if p]
+    tasks = sorted(groups.values(), key=len, reverse=True)
+    while len(tasks) < processes and len(tasks[0]) > 1:
+        big = tasks.pop(0)
+        tasks = sorted(tasks + [big[: len(big) // 2], big[len(big) // 2:]], key=len, reverse=True)
+    return tasks
 
 
 class _SharedBar:
@@ -329,10 +333,10 @@ def _run_part(indices: list[int]):
     return hists, (ctx.records[before:] if ctx else [])
 
 
-def _run_in_processes(parts, jobs, problem, iterations, progress, options) -> list[History]:
-    """Each part in its own forked process (the algorithms, problem and session are inherited, not
-    pickled); Histories come back in job order, the runs' session records are added here, and the
-    parts' progress shows on one bar. An exception in a part (a failed run) is raised here once every
+def _run_in_processes(parts, processes, jobs, problem, iterations, progress, options) -> list[History]:
+    """The parts as tasks of ``processes`` forked processes (the algorithms, problem and session are
+    inherited, not pickled); Histories come back in job order, the runs' session records are added here,
+    and the parts' progress shows on one bar. An exception in a part (a failed run) is raised here once every
     part has stopped; Ctrl-C or SIGTERM here stops the parts (their runs are marked ``interrupted``)."""
     global _FORKED
     import concurrent.futures
@@ -345,7 +349,7 @@ def _run_in_processes(parts, jobs, problem, iterations, progress, options) -> li
     _FORKED = (jobs, problem, iterations, options, counter)
     out: list = [None] * len(jobs)
     try:
-        with terminate_as_exception(), concurrent.futures.ProcessPoolExecutor(len(parts), mp_context=fork) as pool:
+        with terminate_as_exception(), concurrent.futures.ProcessPoolExecutor(processes, mp_context=fork) as pool:
             futures = [pool.submit(_run_part, part) for part in parts]
             try:
                 pending = set(futures)

@@ -17,9 +17,9 @@ from reference_impl.algorithms.aiade import aiade
 from reference_impl.algorithms.iade import iade
 from reference_impl.algorithms.iade_sgd import iade_sgd
 from reference_impl.backends import NUMPY
-from reference_impl.batched import Job, run_batch
+from reference_impl.batched import Job, default_processes, run_batch
 from reference_impl.problems import LeastSquaresProblem, LogisticProblem, make_quadratic, split_rows
-from reference_impl.runner import atomic_write, run, seed_from_names
+from reference_impl.runner import atomic_write, seed_from_names
 from reproductions.figures import Figure
 from theory import iade as T
 
@@ -58,10 +58,9 @@ def kappa_scaling(kappas, rel_tol: float = 1e-4, d: int = 20, N: int = 4, out_di
         target = rel_tol * float(np.linalg.norm(problem.x_star))
         scale = float(np.linalg.norm(problem.grad(NUMPY, np.zeros(d))))
         algos = {"IADE": iade(s=scale, **iade_rate_parameters(problem)), "AIADE": aiade(eps=scale)}
-        for name, algo in algos.items():
-            path = Path(out_dir) / f"kappa_{name}_{kappa:g}.csv" if out_dir else None
-            hist = run(algo, problem, max_iterations, stop_dist=target, csv_path=path, progress=progress,
-                       record_every=1)
+        hists = _run_each_once(algos, problem, max_iterations, out_dir, f"kappa_{{}}_{kappa:g}.csv", slug=False,
+                               stop_dist=target, progress=progress, record_every=1)
+        for name, hist in hists.items():
             k = hist.first_k("dist", target)
             if k is None:
                 raise RuntimeError(f"{name} did not reach {rel_tol} at kappa={kappa} in {max_iterations} iterations")
@@ -108,12 +107,11 @@ def bits_comparison(full: bool = False, rel_tol: float = 1e-3, out_dir: str | Pa
         "GD (32-bit)": gradient_descent(eta=1 / problem.L),
     }
     rows = {}
-    for name, algo in algos.items():
-        path = Path(out_dir) / f"bits_{_slug(name)}.csv" if out_dir else None
-        # grad_norm=False: the comparison reads the distance and the bits only; a full gradient per recorded
-        # row (recorded as NaN) was about a third of the run time (issue 10)
-        hist = run(algo, problem, iterations, csv_path=path, progress=progress, stop_dist=target, record_every=5,
-                   grad_norm=False)
+    # grad_norm=False: the comparison reads the distance and the bits only; a full gradient per recorded
+    # row (recorded as NaN) was about a third of the run time (issue 10)
+    hists = _run_each_once(algos, problem, iterations, out_dir, "bits_{}.csv", stop_dist=target, progress=progress,
+                           record_every=5, grad_norm=False)
+    for name, hist in hists.items():
         k = hist.first_k("dist", target)
         total = hist["cum_uplink_bits"] + hist["cum_downlink_bits"]
         per_iter = (hist["uplink_bits"] + hist["downlink_bits"]) / problem.N
@@ -124,6 +122,17 @@ def bits_comparison(full: bool = False, rel_tol: float = 1e-3, out_dir: str | Pa
                           history=hist)
     return dict(problem=problem.name, d=problem.d, N=problem.N, kappa=problem.kappa, rel_tol=rel_tol,
                 iterations=iterations, rows=rows)
+
+
+def _run_each_once(algos: dict, problem, iterations: int, out_dir, csv_name: str, slug: bool = True, **options) -> dict:
+    """One run of each algorithm (the seed :func:`~reference_impl.runner.run` would give it), the
+    algorithms shared out among :func:`~reference_impl.batched.default_processes` processes (the same
+    trajectories as one after the other); ``csv_name.format(name)`` under ``out_dir``."""
+    jobs = [Job(algo, seed_from_names(algo.name, problem.name),
+                Path(out_dir) / csv_name.format(_slug(name) if slug else name) if out_dir else None)
+            for name, algo in algos.items()]
+    hists = run_batch(jobs, problem, iterations, processes=default_processes(), **options)
+    return dict(zip(algos, hists))
 
 
 def _slug(name: str) -> str:
@@ -157,8 +166,9 @@ def iade_sgd_mean_sq_dist(K: int = 60, runs: int = 100, s: float = 1.0, c_prime_
     algo = iade_sgd(rho=rho, c_prime=cp, s=s)
     sq = np.empty((runs, K + 1))
     jobs = [Job(algo, seed_from_names(PAPER, "iade-sgd-mc", r)) for r in range(runs)]
-    # the runs advance together (reference_impl.batched): the same trajectories as one run at a time
-    for r, hist in enumerate(run_batch(jobs, problem, K, grad_norm=False)):
+    # the runs advance together (reference_impl.batched), in default_processes() processes: the same
+    # trajectories as one run at a time
+    for r, hist in enumerate(run_batch(jobs, problem, K, grad_norm=False, processes=default_processes())):
         sq[r, 0] = float(problem.x_star @ problem.x_star)
         sq[r, 1:] = hist["dist"] ** 2
     return dict(mean=sq.mean(axis=0), stderr=sq.std(axis=0, ddof=1) / math.sqrt(runs), c=c, c_prime=cp,

@@ -34,14 +34,14 @@ def table_jobs(tmp_path, runs=2, batch=5):
             for r in range(runs)]
 
 
-def test_parts_keep_each_algorithms_runs_together_and_balance_the_runs(tmp_path):
+def test_parts_are_whole_algorithms_and_halves_when_processes_would_idle(tmp_path):
     jobs = table_jobs(tmp_path, runs=3)
     parts = _parts(jobs, 2)
     assert sorted(i for p in parts for i in p) == list(range(len(jobs)))
-    assert [len(p) for p in parts] == [9, 9]
-    for p in parts:                                    # whole algorithms: each algorithm's 3 runs in one part
-        assert len({id(jobs[i].algorithm) for i in p}) == 3
-    assert len(_parts(jobs[:3], 4)) == 1               # one algorithm: one part
+    assert len(parts) == 6 and all(len({id(jobs[i].algorithm) for i in p}) == 1 for p in parts)
+    assert [len(p) for p in _parts(jobs[:3], 2)] == [2, 1]          # one algorithm, 2 processes: halved
+    assert [len(p) for p in _parts(jobs[:3], 4)] == [1, 1, 1]
+    assert _parts(jobs[:1], 2) == [[0]]
 
 
 def test_two_processes_give_the_runs_of_one(tmp_path):
