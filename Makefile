@@ -51,10 +51,12 @@ claims: venv
 	$(BIN)/repro claims
 
 # Tests run in parallel on every core (pytest-xdist); --dist loadfile keeps each notebook's cells, and
-# each test file's module fixtures, on one worker. TEST_JOBS=1 runs them serially.
+# each test file's module fixtures, on one worker. TEST_JOBS=1 runs them serially. The cores are then
+# busy with test files, so the experiments inside run in one process each (REPRO_WORKERS=1, the same
+# trajectories as in several; tests/test_batched_processes.py checks the forked path).
 TEST_JOBS ?= auto
 test: venv chromium
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile tests \
+	REPRO_WORKERS=$${REPRO_WORKERS:-1} $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile tests \
 	  --nbval reproductions/notebooks --nbval-sanitize-with reproductions/nbval_sanitize.cfg
 
 clean:
