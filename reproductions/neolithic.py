@@ -53,7 +53,6 @@ import concurrent.futures
 import functools
 import math
 import multiprocessing
-import os
 import time
 import warnings
 from pathlib import Path
@@ -64,6 +63,7 @@ import scipy.special
 
 from reference_impl.algorithms.base import TheoryRangeWarning
 from reference_impl.backends import NUMPY
+from reference_impl.batched import default_processes
 from reference_impl.problems import DistributedProblem, LeastSquaresProblem, LogisticProblem, QuadraticProblem
 from reference_impl.runner import atomic_write, seed_from_names
 from reproductions.figures import Figure
@@ -79,9 +79,9 @@ EXTRA_METHODS = ("NEOLITHIC (uni)",)
 
 
 def default_workers() -> int:
-    """Processes for the independent runs of a sweep: ``REPRO_WORKERS`` or min(2, cpu count)."""
-    env = os.environ.get("REPRO_WORKERS")
-    return max(1, int(env)) if env else max(1, min(2, os.cpu_count() or 1))
+    """Processes for the independent runs of a sweep: ``REPRO_WORKERS`` or min(2, cpu count)
+    (:func:`reference_impl.batched.default_processes`, the one rule for every experiment)."""
+    return default_processes()
 
 
 # =====================================================================================================
