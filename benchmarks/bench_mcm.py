@@ -94,8 +94,8 @@ def main() -> None:
         f_epoch = best(lambda: [p.losses(W) for _ in range(5)]) / 5
         print(f"\nfloor: one full-gradient pass {1e3 * full_grad:.2f} ms; the minibatch gradients of one epoch "
               f"(10 rounds x 20 workers x 50 rows) {1e3 * minibatch:.2f} ms for one run, {1e3 * stacked_grads / R:.2f} ms "
-              f"per run for R = {R} stacked; F of the {len(ALGORITHMS) * R} runs of the table at one epoch (one "
-              f"(n x d) @ (d x {len(ALGORITHMS) * R}) product and the losses) {1e3 * f_epoch:.2f} ms")
+              f"per run for R = {R} stacked (sparse rows); F of the {len(ALGORITHMS) * R} runs of the table at one epoch "
+              f"(one sparse (n x d) @ (d x {len(ALGORITHMS) * R}) product and the losses) {1e3 * f_epoch:.2f} ms")
 
         print(f"\n{'algorithm':<10} {'one run':>10} {'R = ' + str(R) + ' stacked':>16} {'R = ' + str(R) + ' per run':>16}"
               f"   (ms per run-epoch, F every epoch, {E} epochs)")
@@ -116,9 +116,9 @@ def main() -> None:
         jobs = [Job(table[name], seed_from_names("bench-table", name, r)) for name in ALGORITHMS for r in range(R)]
         n = len(jobs) * T
         sparse = p.sparse_rows
-        # (label, stack, rows, processes): the baseline before issue 10, last session's stacked path on the
-        # dense rows, the sparse rows in one process, and what the table runs now (REPRO_WORKERS or 2)
-        configs = [("per run, dense rows, 1 process (before issue 10)", False, None, 1),
+        # (label, stack, rows, processes): every run its own step, the stacked path on the dense rows, the
+        # sparse rows in one process, and what the table runs now (REPRO_WORKERS or 2)
+        configs = [("per run, dense rows, 1 process (the per-run path)", False, None, 1),
                    ("stacked, dense rows, 1 process", True, None, 1),
                    ("stacked, sparse rows, 1 process", True, sparse, 1),
                    (f"stacked, sparse rows, {args.processes} processes (the table now)", True, sparse, args.processes)]
@@ -141,11 +141,17 @@ def main() -> None:
         for (label, *_), wall in zip(configs, walls):
             print(f"  {label:<56} {wall * scale:7.1f} s at 450 epochs ({1e3 * wall / n:.2f} ms per run-epoch), "
                   f"{walls[0] / wall:5.1f} x the baseline")
+        t = time.perf_counter()                   # as convex_table runs it: one call, the processes started once
+        run_batch(jobs, p, T * rounds, xp=xp, record_every=rounds, grad_norm=False, processes=args.processes)
+        one_call = time.perf_counter() - t
+        print(f"  {'the same, in one call (as convex_table runs it)':<56} {one_call * scale:7.1f} s at 450 epochs "
+              f"({1e3 * one_call / n:.2f} ms per run-epoch), {walls[0] / one_call:5.1f} x the baseline")
         floor = n * stacked_grads / R + T * f_epoch
         print(f"  floor (the stacked minibatch gradients + F every epoch, one process): {floor * scale:.1f} s; the "
               f"table now is {walls[-1] / floor:.1f} x it")
-        verdict = "met" if walls[-1] * scale <= GOAL_TABLE_S else "NOT met"
-        print(f"  goal: the 450-epoch table in <= {GOAL_TABLE_S:.0f} s on 2 cores: {verdict} ({walls[-1] * scale:.1f} s)")
+        verdict = "met" if one_call * scale <= GOAL_TABLE_S else "NOT met"
+        print(f"  goal: the 450-epoch table in <= {GOAL_TABLE_S:.0f} s on 2 cores: {verdict} ({one_call * scale:.1f} s "
+              f"in one call; {walls[-1] * scale:.1f} s in blocks, which start the processes once per block)")
 
 
 if __name__ == "__main__":
