@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -53,6 +52,7 @@ from reference_impl.algorithms.base import Algorithm, StepInfo
 from reference_impl.backends import NUMPY, Backend, RunStreams
 from reference_impl.runner import (DIVERGENCE_FACTOR, History, RunTracker, _SESSION, _progress,
                                    _signals_deferred, terminate_as_exception)
+from reference_impl.processes import fork_map
 from reference_impl.validation import require_int_in_range
 
 
@@ -194,17 +194,6 @@ def _units(trackers: list[RunTracker], problem, xp: Backend, stack: bool) -> lis
     return units
 
 
-def default_processes() -> int:
-    """Processes for independent runs: ``REPRO_WORKERS`` if set, else min(2, cpu count)."""
-    env = os.environ.get("REPRO_WORKERS")
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            raise ValueError(f"REPRO_WORKERS must be a positive integer, got {env!r}") from None
-    return max(1, min(2, os.cpu_count() or 1))
-
-
 def run_batch(jobs: Sequence[Job], problem, iterations: int, *, xp: Backend = NUMPY, record_every: int = 1,
               progress: bool = False, resume: bool | None = None, stop_dist: float | None = None,
               diverge_factor: float | None = DIVERGENCE_FACTOR, grad_norm: bool = True,
@@ -321,57 +310,24 @@ class _SharedBar:
         pass
 
 
-_FORKED: tuple | None = None        # (jobs, problem, iterations, options, counter), inherited by the fork
-
-
-def _run_part(indices: list[int]):
-    """In a forked process: run the jobs ``indices``; their Histories and the session's new records."""
-    jobs, problem, iterations, options, counter = _FORKED
-    ctx = _SESSION.get()
-    before = len(ctx.records) if ctx else 0
-    hists = _run_together([jobs[i] for i in indices], problem, iterations, progress=_SharedBar(counter), **options)
-    return hists, (ctx.records[before:] if ctx else [])
-
-
 def _run_in_processes(parts, processes, jobs, problem, iterations, progress, options) -> list[History]:
-    """The parts as tasks of ``processes`` forked processes (the algorithms, problem and session are
-    inherited, not pickled); Histories come back in job order, the runs' session records are added here,
-    and the parts' progress shows on one bar. An exception in a part (a failed run) is raised here once every
-    part has stopped; Ctrl-C or SIGTERM here stops the parts (their runs are marked ``interrupted``)."""
-    global _FORKED
-    import concurrent.futures
-
-    fork = multiprocessing.get_context("fork")
-    counter = fork.Value("q", 0)
+    """The parts as tasks of ``processes`` forked processes (:func:`~reference_impl.processes.fork_map`:
+    the algorithms, problem and session are inherited, not pickled, and the runs' session records come
+    back); Histories come back in job order, and the parts' progress shows on one bar."""
+    counter = multiprocessing.get_context("fork").Value("q", 0)
     ctx = _SESSION.get()
     show = ctx.progress if ctx and ctx.progress is not None else progress
-    bar = _progress(len(jobs) * int(iterations), f"{len(jobs)} runs in {len(parts)} processes", show)
-    _FORKED = (jobs, problem, iterations, options, counter)
-    out: list = [None] * len(jobs)
+    bar = _progress(len(jobs) * int(iterations), f"{len(jobs)} runs in {processes} processes", show)
+
+    def part_runs(part):
+        return _run_together([jobs[i] for i in part], problem, iterations, progress=_SharedBar(counter), **options)
+
     try:
-        with terminate_as_exception(), concurrent.futures.ProcessPoolExecutor(processes, mp_context=fork) as pool:
-            futures = [pool.submit(_run_part, part) for part in parts]
-            try:
-                pending = set(futures)
-                while pending:
-                    done, pending = concurrent.futures.wait(pending, timeout=0.5,
-                                                            return_when=concurrent.futures.FIRST_EXCEPTION)
-                    bar.update(counter.value - getattr(bar, "n", 0))
-                    failed = [f.exception() for f in done if f.exception() is not None]
-                    if failed:
-                        raise failed[0]
-                for part, future in zip(parts, futures):
-                    hists, records = future.result()
-                    for i, h in zip(part, hists):
-                        out[i] = h
-                    if ctx:
-                        ctx.records.extend(records)
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                    proc.terminate()              # SIGTERM: each part marks its unfinished runs interrupted
-                raise
+        done = fork_map(part_runs, parts, processes, poll=lambda: bar.update(counter.value - getattr(bar, "n", 0)))
     finally:
-        _FORKED = None
         bar.close()
+    out: list = [None] * len(jobs)
+    for part, hists in zip(parts, done):
+        for i, h in zip(part, hists):
+            out[i] = h
     return out

@@ -17,7 +17,8 @@ from reference_impl.algorithms.aiade import aiade
 from reference_impl.algorithms.iade import iade
 from reference_impl.algorithms.iade_sgd import iade_sgd
 from reference_impl.backends import NUMPY
-from reference_impl.batched import Job, default_processes, run_batch
+from reference_impl.batched import Job, run_batch
+from reference_impl.processes import default_processes
 from reference_impl.problems import LeastSquaresProblem, LogisticProblem, make_quadratic, split_rows
 from reference_impl.runner import atomic_write, seed_from_names
 from reproductions.figures import Figure
@@ -126,7 +127,7 @@ def bits_comparison(full: bool = False, rel_tol: float = 1e-3, out_dir: str | Pa
 
 def _run_each_once(algos: dict, problem, iterations: int, out_dir, csv_name: str, slug: bool = True, **options) -> dict:
     """One run of each algorithm (the seed :func:`~reference_impl.runner.run` would give it), the
-    algorithms shared out among :func:`~reference_impl.batched.default_processes` processes (the same
+    algorithms shared out among :func:`~reference_impl.processes.default_processes` processes (the same
     trajectories as one after the other); ``csv_name.format(name)`` under ``out_dir``."""
     jobs = [Job(algo, seed_from_names(algo.name, problem.name),
                 Path(out_dir) / csv_name.format(_slug(name) if slug else name) if out_dir else None)

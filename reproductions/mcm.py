@@ -39,7 +39,8 @@ import scipy.linalg
 from reference_impl.algorithms.base import Algorithm
 from reference_impl.backends import NUMPY
 from reference_impl.problems import LeastSquaresProblem, LogisticProblem, RowDesign, split_rows
-from reference_impl.batched import Job, default_processes, run_batch
+from reference_impl.batched import Job, run_batch
+from reference_impl.processes import default_processes
 from reference_impl.runner import seed_from_names
 from reproductions.figures import Figure
 from reproductions.targets.mcm import CONVEX_BATCH, CONVEX_TABLE
@@ -344,7 +345,7 @@ def run_algorithms(problem, algorithms: Mapping[str, Algorithm], iterations: int
     of every algorithm advances together (:func:`reference_impl.batched.run_batch`: the same trajectories
     as separate runs, F recorded for all with one matrix product; a run's ``wall_time_s`` is then the
     batch's), the algorithms shared out among ``processes`` forked processes (default
-    :func:`~reference_impl.batched.default_processes`: ``REPRO_WORKERS`` or 2); ``||grad F||`` is not
+    :func:`~reference_impl.processes.default_processes`: ``REPRO_WORKERS`` or 2); ``||grad F||`` is not
     recorded (no figure of 004 plots it).
     """
     gap0 = float(problem.loss(NUMPY, problem.x0(NUMPY))) - float(problem.f_star)

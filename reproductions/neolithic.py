@@ -49,10 +49,8 @@ then scales as ``n^(alpha/p) delta^(-beta/p)``, the exponents to compare with th
 """
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import math
-import multiprocessing
 import time
 import warnings
 from pathlib import Path
@@ -63,7 +61,7 @@ import scipy.special
 
 from reference_impl.algorithms.base import TheoryRangeWarning
 from reference_impl.backends import NUMPY
-from reference_impl.batched import default_processes
+from reference_impl.processes import default_processes, fork_map
 from reference_impl.problems import DistributedProblem, LeastSquaresProblem, LogisticProblem, QuadraticProblem
 from reference_impl.runner import atomic_write, seed_from_names
 from reproductions.figures import Figure
@@ -80,7 +78,7 @@ EXTRA_METHODS = ("NEOLITHIC (uni)",)
 
 def default_workers() -> int:
     """Processes for the independent runs of a sweep: ``REPRO_WORKERS`` or min(2, cpu count)
-    (:func:`reference_impl.batched.default_processes`, the one rule for every experiment)."""
+    (:func:`reference_impl.processes.default_processes`, the one rule for every experiment)."""
     return default_processes()
 
 
@@ -538,12 +536,8 @@ def stacks(jobs: Sequence[Job], key=lambda j: (j.problem, j.method, j.options)) 
 
 
 def _pool_map(fn, items, workers):
-    workers = default_workers() if workers is None else int(workers)
-    if workers <= 1 or len(items) <= 1:
-        return [fn(j) for j in items]
-    with concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(items)),
-                                                mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(fn, items, chunksize=1))
+    """``fn`` over ``items`` in ``workers`` (default :func:`default_workers`) forked processes."""
+    return fork_map(fn, items, default_workers() if workers is None else int(workers))
 
 
 def run_jobs(jobs: Sequence[Job], workers: int | None = None, stack: bool = True) -> list[BudgetRun]:

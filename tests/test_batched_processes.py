@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from reference_impl.algorithms.base import Algorithm, TheoryRangeWarning
-from reference_impl.batched import Job, _parts, default_processes, run_batch
+from reference_impl.batched import Job, _parts, run_batch
+from reference_impl.processes import default_processes
 from reference_impl.compressors.qsgd import QSGD
 from reference_impl.problems import LogisticProblem
 from reference_impl.runner import COMPLETED, load_csv, seed_from_names, session
