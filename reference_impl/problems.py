@@ -529,8 +529,9 @@ class LogisticProblem(_PaddedDataProblem):
 
     def stochastic_worker_grads(self, xp, X, rows: np.ndarray):
         """Unbiased gradient estimates from the sampled rows ``rows`` (N, b) of each worker (X (N, d));
-        with a run axis X (R, N, d) and rows (R, N, b). On numpy with :meth:`use_sparse_rows`, through
-        the sparse rows (O(nonzeros))."""
+        with a run axis X (R, N, d) and rows (R, N, b). On numpy with
+        :meth:`~reference_impl.problems._PaddedDataProblem.use_sparse_rows`, through the sparse rows
+        (O(nonzeros))."""
         if self.sparse_rows is not None and xp.name == "numpy":
             yb = self.t.reshape(-1)[np.arange(self.N)[:, None] * self.t.shape[1] + rows]
             z = self.sparse_rows.row_products(X, rows)

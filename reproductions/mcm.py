@@ -299,8 +299,9 @@ def convex_setting(dataset: str) -> ConvexSetting:
     with their rebalancing (:func:`~reference_impl.data.heterogeneous_worker_indices`), plain logistic
     loss (``lam = 0``), ``gamma = 1/L`` with the Frobenius-norm L, one epoch = floor(smallest worker
     size / b) rounds, F* by :func:`newton_optimum` (installed as the problem's optimum). The minibatch
-    gradients and the recorded F go through the raw sparse rows (:meth:`~reference_impl.problems.
-    _PaddedDataProblem.use_sparse_rows`, issue 10: the same function up to rounding, O(nonzeros) per row).
+    gradients and the recorded F go through the raw sparse rows
+    (:meth:`~reference_impl.problems._PaddedDataProblem.use_sparse_rows`, issue 10: the same function up
+    to rounding, O(nonzeros) per row).
     """
     from reference_impl.compressors.qsgd import QSGD
     from reference_impl.data import heterogeneous_worker_indices, load_libsvm
