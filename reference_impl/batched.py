@@ -52,7 +52,7 @@ from reference_impl.algorithms.base import Algorithm, StepInfo
 from reference_impl.backends import NUMPY, Backend, RunStreams
 from reference_impl.runner import (DIVERGENCE_FACTOR, History, RunTracker, _SESSION, _progress,
                                    _signals_deferred, terminate_as_exception)
-from reference_impl.processes import fork_map
+from reference_impl.processes import fork_map, in_order
 from reference_impl.validation import require_int_in_range
 
 
@@ -326,8 +326,4 @@ def _run_in_processes(parts, processes, jobs, problem, iterations, progress, opt
         done = fork_map(part_runs, parts, processes, poll=lambda: bar.update(counter.value - getattr(bar, "n", 0)))
     finally:
         bar.close()
-    out: list = [None] * len(jobs)
-    for part, hists in zip(parts, done):
-        for i, h in zip(part, hists):
-            out[i] = h
-    return out
+    return in_order(parts, done, len(jobs))

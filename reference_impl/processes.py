@@ -41,6 +41,16 @@ def default_processes() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+def in_order(groups, results, n: int) -> list:
+    """The results of groups of indices, back in index order: ``results[g][j]`` belongs to
+    ``groups[g][j]``; ``n`` indices in all (the items that groups of jobs were run as)."""
+    out: list = [None] * n
+    for group, values in zip(groups, results):
+        for i, value in zip(group, values):
+            out[i] = value
+    return out
+
+
 def _call(i: int):
     """In a forked process: ``fn(items[i])`` and the session records it added."""
     fn, items = _WORK

@@ -61,7 +61,7 @@ import scipy.special
 
 from reference_impl.algorithms.base import TheoryRangeWarning
 from reference_impl.backends import NUMPY
-from reference_impl.processes import default_processes, fork_map
+from reference_impl.processes import default_processes, fork_map, in_order
 from reference_impl.problems import DistributedProblem, LeastSquaresProblem, LogisticProblem, QuadraticProblem
 from reference_impl.runner import atomic_write, seed_from_names
 from reproductions.figures import Figure
@@ -553,12 +553,7 @@ def run_jobs(jobs: Sequence[Job], workers: int | None = None, stack: bool = True
     if not stack:
         return _pool_map(_run_job, list(jobs), workers)
     groups = sorted(stacks(jobs), key=lambda g: -sum(jobs[i].rounds for i in g))
-    done = _pool_map(_run_stack, [tuple(jobs[i] for i in g) for g in groups], workers)
-    out: list = [None] * len(jobs)
-    for g, runs in zip(groups, done):
-        for i, r in zip(g, runs):
-            out[i] = r
-    return out
+    return in_order(groups, _pool_map(_run_stack, [tuple(jobs[i] for i in g) for g in groups], workers), len(jobs))
 
 
 # =====================================================================================================
@@ -1142,12 +1137,8 @@ def run_classification_jobs(jobs: Sequence[ClassificationJob], workers: int | No
     if not stack:
         return _pool_map(_run_classification_job, list(jobs), workers)
     groups = sorted(stacks(jobs, key=lambda j: (j.problem, j.method, j.options, j.rounds)), key=lambda g: -len(g))
-    done = _pool_map(_run_classification_stack, [tuple(jobs[i] for i in g) for g in groups], workers)
-    out: list = [None] * len(jobs)
-    for g, runs in zip(groups, done):
-        for i, r in zip(g, runs):
-            out[i] = r
-    return out
+    return in_order(groups, _pool_map(_run_classification_stack, [tuple(jobs[i] for i in g) for g in groups], workers),
+                    len(jobs))
 
 
 def r_sweep(Rs: Sequence[int] = (1, 2, 3, 4, 5), ratios: Sequence[float] = (0.05,), rounds: int = 1200,
