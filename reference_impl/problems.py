@@ -288,8 +288,12 @@ class _PaddedDataProblem(DistributedProblem):
         if key not in self._cache:
             self._cache[key] = (F.reshape(-1, self.d), t.reshape(-1))
         F2, t2 = self._cache[key]
-        flat = np.arange(self.N)[:, None] * F.shape[1] + rows
+        flat = self._flat_rows(rows)
         return F2[flat], t2[flat]
+
+    def _flat_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Worker i's row ``rows[..., i, j]`` as an index into the flattened (N n_max) padded rows."""
+        return np.arange(self.N)[:, None] * self.F.shape[1] + rows
 
     def use_sparse_rows(self, X_sparse, worker_indices) -> None:
         """Compute the minibatch gradients on the numpy backend from the raw sparse rows ``X_sparse`` of
@@ -533,7 +537,7 @@ class LogisticProblem(_PaddedDataProblem):
         :meth:`~reference_impl.problems._PaddedDataProblem.use_sparse_rows`, through the sparse rows
         (O(nonzeros))."""
         if self.sparse_rows is not None and xp.name == "numpy":
-            yb = self.t.reshape(-1)[np.arange(self.N)[:, None] * self.t.shape[1] + rows]
+            yb = self.t.reshape(-1)[self._flat_rows(rows)]
             z = self.sparse_rows.row_products(X, rows)
             coef = -yb * xp.sigmoid(-yb * z)
             return self.sparse_rows.weighted_row_sums(coef, rows) / rows.shape[-1] + self.lam * X

@@ -103,7 +103,7 @@ class StandardizedSparseRows:
 
         X = sp.csr_matrix(X_sparse, dtype=np.float64)
         X.sum_duplicates()
-        N, n_max, d = dense_features.shape
+        N, _, d = dense_features.shape
         require(d == X.shape[1] + 1, f"dense_features have d = {d} columns; the sparse rows need d - 1 = "
                                      f"{d - 1}, got {X.shape[1]}")
         require(len(worker_indices) == N, f"worker_indices must hold N = {N} index arrays, got {len(worker_indices)}")
@@ -112,7 +112,7 @@ class StandardizedSparseRows:
         var = ((dense_X - mean) ** 2).mean(axis=0)
         constant = np.ptp(dense_X, axis=0) == 0
         self.m, self.s = mean, np.where(constant, 0.0, 1.0 / np.sqrt(np.where(constant, 1.0, var)))
-        self.N, self.d, self.n_max = N, d, n_max
+        self.N, self.d = N, d
         for i, rows in enumerate(worker_indices):
             rows = np.asarray(rows, dtype=np.int64)
             require(rows.size == int(sizes[i]), f"worker {i}: {rows.size} row indices for {int(sizes[i])} rows")
