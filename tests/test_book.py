@@ -69,7 +69,10 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if notebooks.is_dir() and not (copy / "reproductions" / "notebooks").exists():
         shutil.copytree(notebooks, copy / "reproductions" / "notebooks", ignore=IGNORED)
 
-    proc = subprocess.run(["bash", str(copy / "book" / "build.sh")], cwd=copy, env=_env(),
+    # A small claim-map budget: the maps themselves are tested in test_claim_maps.py; this build only needs the
+    # cheapest ones drawn (the first chapter's, asserted below) to exercise the drawing path. Saves ~50 s.
+    env = {**_env(), "REPRO_MAP_BUDGET_SECONDS": "6"}
+    proc = subprocess.run(["bash", str(copy / "book" / "build.sh")], cwd=copy, env=env,
                           capture_output=True, text=True, timeout=1200)
     log = proc.stdout + proc.stderr
     warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
@@ -110,8 +113,14 @@ def test_claims_ledger_pages(built_site: Path) -> None:
     claims = (built_site / "_generated" / "iade" / "claims.html").read_text(encoding="utf-8")
     assert 'id="claim-iade-lemma-2-1"' in claims and "Default check" in claims
     assert "c_{prime}" not in claims  # c' as the paper writes it, not sympy's name
-    # claim maps: the cheapest are drawn first, so the first chapter has some whatever the machine's speed
-    assert re.search(r'<img[^>]*src="[^"]*iade\.[a-z0-9.-]+-[0-9a-f]{12}\.png"', claims), "no claim map image"
+    # claim maps: the cheapest are drawn first, so some chapter has one whatever the machine's speed; under the
+    # small budget this build sets (built_site) the rest say that the budget was spent
+    pages = {page.parent.name: page.read_text(encoding="utf-8")
+             for page in sorted((built_site / "_generated").glob("*/claims.html"))}
+    drawn = [paper for paper, html in pages.items()
+             if re.search(rf'<img[^>]*src="[^"]*{paper}\.[a-z0-9.-]+-[0-9a-f]{{12}}\.png"', html)]
+    assert drawn, "no claim map image on any chapter's claims page"
+    assert any("map budget" in html and "was spent" in html for html in pages.values()), "no map budget message"
     chapter = (built_site / "iade" / "index.html").read_text(encoding="utf-8")
     assert 'class="claim-link reference internal" href="../_generated/iade/claims.html#claim-iade-' in chapter
 
@@ -176,3 +185,25 @@ def test_math_typeset_in_chromium(built_site: Path, page: str, tmp_path: Path) -
     if keep:  # to look at the rendered page: BOOK_SCREENSHOT_DIR=/tmp/shots pytest -m book
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, Path(keep) / (page.replace("/", "_") + ".png"))
+
+
+@pytest.mark.parametrize("raw, expected", [("", 60.0), ("6", 6.0), (" 0 ", 0.0), ("12.5", 12.5)])
+def test_map_budget_from_environment(monkeypatch: pytest.MonkeyPatch, raw: str, expected: float) -> None:
+    """REPRO_MAP_BUDGET_SECONDS overrides the build's claim-map budget; unset or blank keeps the default (60 s)."""
+    monkeypatch.syspath_prepend(str(BOOK / "_ext"))
+    import claim_evidence
+
+    monkeypatch.setenv("REPRO_MAP_BUDGET_SECONDS", raw)
+    assert claim_evidence.map_budget_seconds() == expected
+    assert claim_evidence.MAP_BUDGET_SECONDS == 60.0
+
+
+@pytest.mark.parametrize("raw", ["-1", "soon", "inf", "nan"])
+def test_map_budget_bad_value_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    """A negative, infinite or non-numeric budget stops the build with a message naming the variable."""
+    monkeypatch.syspath_prepend(str(BOOK / "_ext"))
+    import claim_evidence
+
+    monkeypatch.setenv("REPRO_MAP_BUDGET_SECONDS", raw)
+    with pytest.raises(SystemExit, match=r"REPRO_MAP_BUDGET_SECONDS=.* must be a finite number of seconds >= 0"):
+        claim_evidence.map_budget_seconds()

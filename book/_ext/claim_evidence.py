@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -35,8 +36,25 @@ MAX_CHECK_SECONDS = 0.2
 #: The target cost of one map; the grid is the largest in [MIN_GRID, MAX_GRID] that fits it.
 MAP_SECONDS_PER_CLAIM = 0.5
 MIN_GRID, MAX_GRID = 3, 12
-#: All maps computed in one build together; beyond it the remaining maps wait for the next build.
+#: All maps computed in one build together; beyond it the remaining maps wait for the next build. The environment
+#: variable ``REPRO_MAP_BUDGET_SECONDS`` overrides it (the test build, ``tests/test_book.py``, sets a few seconds:
+#: ``tests/test_claim_maps.py`` tests the maps themselves, the book test only needs the drawing path exercised).
 MAP_BUDGET_SECONDS = 60.0
+MAP_BUDGET_ENV = "REPRO_MAP_BUDGET_SECONDS"
+
+
+def map_budget_seconds() -> float:
+    """The map budget of this build: :data:`MAP_BUDGET_SECONDS`, or ``REPRO_MAP_BUDGET_SECONDS`` when set (>= 0)."""
+    raw = os.environ.get(MAP_BUDGET_ENV, "").strip()
+    if not raw:
+        return MAP_BUDGET_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0 or value == float("inf"):
+        raise SystemExit(f"error: {MAP_BUDGET_ENV}={raw!r} must be a finite number of seconds >= 0")
+    return value
 #: A map stops when it runs past max(this, 4 x its estimate) (cells away from the defaults can cost far more than
 #: the default point); it is then retried once on a grid half as fine, and is not drawn if that stops too.
 MAP_TIME_LIMIT_SECONDS = 2.0
@@ -70,6 +88,7 @@ class Evidence:
     def __init__(self, cache: Path = CACHE) -> None:
         self.cache = cache
         self.map_seconds = 0.0
+        self.map_budget = map_budget_seconds()
         self.computed = 0
         self.loaded = 0
         self.memo: dict[str, dict] = {}
@@ -152,8 +171,8 @@ class Evidence:
             return {"drawn": False, "reason": f"one check takes {seconds:.2g} s away from the defaults (maps are "
                                               f"drawn for checks under {MAX_CHECK_SECONDS} s)"}
         n = max(MIN_GRID, min(MAX_GRID, int((MAP_SECONDS_PER_CLAIM / max(seconds, 1e-4)) ** 0.5)))
-        if self.map_seconds + n * n * seconds > MAP_BUDGET_SECONDS:
-            return {"drawn": False, "retry": True, "reason": f"this build's map budget ({MAP_BUDGET_SECONDS:.0f} s) "
+        if self.map_seconds + n * n * seconds > self.map_budget:
+            return {"drawn": False, "retry": True, "reason": f"this build's map budget ({self.map_budget:.0f} s) "
                                                              "was spent; the next build draws it"}
         m = None
         for grid in sorted({n, max(MIN_GRID, n // 2)}, reverse=True):
