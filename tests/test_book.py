@@ -207,3 +207,37 @@ def test_map_budget_bad_value_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("REPRO_MAP_BUDGET_SECONDS", raw)
     with pytest.raises(SystemExit, match=r"REPRO_MAP_BUDGET_SECONDS=.* must be a finite number of seconds >= 0"):
         claim_evidence.map_budget_seconds()
+
+
+def test_claim_cache_key_follows_the_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The evidence cache key changes with any shared source (an algorithm in reference_impl, the runner) for
+    every paper, and with a paper's own module for that paper only."""
+    monkeypatch.syspath_prepend(str(BOOK / "_ext"))
+    import claim_evidence
+
+    files = ["theory/claims/iade.py", "theory/claims/lena.py", "theory/claims/_exact.py", "theory/iade.py",
+             "theory/lena.py", "reference_impl/algorithms/sgd.py", "reproductions/lena.py",
+             "reproductions/targets/lena.py", "reproductions/notebooks/lena_1.py"]
+    for rel in files:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(f"# {rel}\n")
+    monkeypatch.setattr(claim_evidence, "ROOT", tmp_path)
+
+    class Claim:
+        def __init__(self, paper):
+            self.id, self.paper = f"{paper}.lemma-1", paper
+
+    def keys():
+        claim_evidence._sources_digest.cache_clear()
+        return claim_evidence.source_key(Claim("iade")), claim_evidence.source_key(Claim("lena"))
+
+    base = keys()
+    assert keys() == base  # deterministic
+    for rel, changes in [("reference_impl/algorithms/sgd.py", (True, True)), ("theory/claims/_exact.py", (True, True)),
+                         ("theory/lena.py", (False, True)), ("reproductions/targets/lena.py", (False, True)),
+                         ("theory/claims/iade.py", (True, False)), ("reproductions/notebooks/lena_1.py", (False, False))]:
+        before = keys()
+        (tmp_path / rel).write_text((tmp_path / rel).read_text() + "x = 1\n")
+        after = keys()
+        assert tuple(a != b for a, b in zip(after, before)) == changes, rel
+    claim_evidence._sources_digest.cache_clear()

@@ -13,13 +13,16 @@ Not a Sphinx extension: ``book/generate.py`` imports it (issue 13, section 5). F
   ``repro claims --mutation-score``) and whether the check kills it;
 * the certificates of :func:`theory.certificates.certificates_for` (title, worst, printed, ratio, verdict).
 
-One JSON file per claim holds it, keyed by a hash of the claim id and of the sources it depends on (the paper's
-claims module and theory module, the shared claim machinery, this file): a second build reads the files and
-costs nothing; editing a paper's claims recomputes that paper's entries only. Code outside those files
-(``reference_impl``) is not in the key: delete ``book/_build/claim_cache/`` after changing an algorithm.
+One JSON file per claim holds it, keyed by a hash of the claim id and of every Python source a check can reach
+(:func:`source_key`: ``theory``, ``reference_impl`` and ``reproductions``, less the other papers' own modules,
+and this file): a second build reads the files and costs nothing; editing one paper's modules
+(``theory/<paper>.py``, ``theory/claims/<paper>.py``, ``reproductions/<paper>.py``,
+``reproductions/targets/<paper>.py``) recomputes that paper's entries only; editing shared code (an algorithm, a
+compressor, the runner) recomputes every entry.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -62,16 +65,39 @@ MAP_TIME_LIMIT_SECONDS = 2.0
 #: Bump when what a cache file holds changes (the grid policy above may change without a bump: each map states
 #: its own grid).
 CACHE_VERSION = 2
-_SHARED_SOURCES = ("theory/registry.py", "theory/claims/_exact.py", "theory/claims/__init__.py", "theory/claim_maps.py",
-                   "theory/certificates.py", "theory/pep_certificates.py")
+#: The packages whose Python sources are in every key (a check can import any of them).
+_KEYED_PACKAGES = ("theory", "reference_impl", "reproductions")
+#: Folders under those packages that no check imports (the notebooks' jupytext sources).
+_UNKEYED_FOLDERS = ("reproductions/notebooks",)
+#: The folders where a module named after a paper belongs to that paper alone.
+_PAPER_FOLDERS = ("theory", "theory/claims", "reproductions", "reproductions/targets")
+
+
+def _papers() -> frozenset[str]:
+    return frozenset(p.stem for p in (ROOT / "theory" / "claims").glob("*.py") if not p.stem.startswith("_"))
+
+
+@functools.lru_cache(maxsize=None)
+def _sources_digest(paper: str) -> bytes:
+    """sha256 over the path and bytes of every ``.py`` under :data:`_KEYED_PACKAGES` and of this file, except the
+    modules of papers other than ``paper`` in :data:`_PAPER_FOLDERS` and what lies in :data:`_UNKEYED_FOLDERS`."""
+    others = _papers() - {paper}
+    h = hashlib.sha256()
+    files = sorted(f for pkg in _KEYED_PACKAGES for f in (ROOT / pkg).rglob("*.py") if "__pycache__" not in f.parts
+                   and not any(f.relative_to(ROOT).as_posix().startswith(u + "/") for u in _UNKEYED_FOLDERS))
+    for path in [*files, Path(__file__).resolve()]:
+        rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+        if path.stem in others and path.parent.relative_to(ROOT).as_posix() in _PAPER_FOLDERS:
+            continue
+        h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.digest()
 
 
 def source_key(claim) -> str:
-    """The cache key of one claim: sha256 of its id and of the sources its evidence depends on."""
+    """The cache key of one claim: sha256 of its id, of the sources its evidence can depend on
+    (:func:`_sources_digest`) and of :data:`CACHE_VERSION`."""
     h = hashlib.sha256(claim.id.encode())
-    for rel in (f"theory/claims/{claim.paper}.py", f"theory/{claim.paper}.py", *_SHARED_SOURCES):
-        path = ROOT / rel
-        h.update(rel.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"(absent)") + b"\0")
+    h.update(_sources_digest(claim.paper))
     h.update(f"cache format {CACHE_VERSION}".encode())
     return h.hexdigest()
 
