@@ -45,19 +45,6 @@ MIN_GRID, MAX_GRID = 3, 12
 MAP_BUDGET_SECONDS = 60.0
 MAP_BUDGET_ENV = "REPRO_MAP_BUDGET_SECONDS"
 
-
-def map_budget_seconds() -> float:
-    """The map budget of this build: :data:`MAP_BUDGET_SECONDS`, or ``REPRO_MAP_BUDGET_SECONDS`` when set (>= 0)."""
-    raw = os.environ.get(MAP_BUDGET_ENV, "").strip()
-    if not raw:
-        return MAP_BUDGET_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not value >= 0 or value == float("inf"):
-        raise SystemExit(f"error: {MAP_BUDGET_ENV}={raw!r} must be a finite number of seconds >= 0")
-    return value
 #: A map stops when it runs past max(this, 4 x its estimate) (cells away from the defaults can cost far more than
 #: the default point); it is then retried once on a grid half as fine, and is not drawn if that stops too.
 MAP_TIME_LIMIT_SECONDS = 2.0
@@ -73,6 +60,20 @@ _UNKEYED_FOLDERS = ("reproductions/notebooks",)
 _PAPER_FOLDERS = ("theory", "theory/claims", "reproductions", "reproductions/targets")
 
 
+def map_budget_seconds() -> float:
+    """The map budget of this build: :data:`MAP_BUDGET_SECONDS`, or ``REPRO_MAP_BUDGET_SECONDS`` when set (>= 0)."""
+    raw = os.environ.get(MAP_BUDGET_ENV, "").strip()
+    if not raw:
+        return MAP_BUDGET_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0 or value == float("inf"):
+        raise SystemExit(f"error: {MAP_BUDGET_ENV}={raw!r} must be a finite number of seconds >= 0")
+    return value
+
+
 def _papers() -> frozenset[str]:
     return frozenset(p.stem for p in (ROOT / "theory" / "claims").glob("*.py") if not p.stem.startswith("_"))
 
@@ -86,8 +87,9 @@ def _sources_digest(paper: str) -> bytes:
     files = sorted(f for pkg in _KEYED_PACKAGES for f in (ROOT / pkg).rglob("*.py") if "__pycache__" not in f.parts
                    and not any(f.relative_to(ROOT).as_posix().startswith(u + "/") for u in _UNKEYED_FOLDERS))
     for path in [*files, Path(__file__).resolve()]:
-        rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
-        if path.stem in others and path.parent.relative_to(ROOT).as_posix() in _PAPER_FOLDERS:
+        inside = path.is_relative_to(ROOT)
+        rel = path.relative_to(ROOT).as_posix() if inside else path.name
+        if inside and path.stem in others and path.parent.relative_to(ROOT).as_posix() in _PAPER_FOLDERS:
             continue
         h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.digest()
