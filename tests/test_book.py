@@ -187,34 +187,35 @@ def test_math_typeset_in_chromium(built_site: Path, page: str, tmp_path: Path) -
         shutil.copyfile(shot, Path(keep) / (page.replace("/", "_") + ".png"))
 
 
-@pytest.mark.parametrize("raw, expected", [("", 60.0), ("6", 6.0), (" 0 ", 0.0), ("12.5", 12.5)])
-def test_map_budget_from_environment(monkeypatch: pytest.MonkeyPatch, raw: str, expected: float) -> None:
-    """REPRO_MAP_BUDGET_SECONDS overrides the build's claim-map budget; unset or blank keeps the default (60 s)."""
+@pytest.fixture
+def claim_evidence(monkeypatch: pytest.MonkeyPatch):
+    """``book/_ext/claim_evidence.py``, imported as ``book/generate.py`` imports it."""
     monkeypatch.syspath_prepend(str(BOOK / "_ext"))
     import claim_evidence
 
+    return claim_evidence
+
+
+@pytest.mark.parametrize("raw, expected", [("", 60.0), ("6", 6.0), (" 0 ", 0.0), ("12.5", 12.5)])
+def test_map_budget_from_environment(monkeypatch: pytest.MonkeyPatch, claim_evidence, raw: str,
+                                     expected: float) -> None:
+    """REPRO_MAP_BUDGET_SECONDS overrides the build's claim-map budget; unset or blank keeps the default (60 s)."""
     monkeypatch.setenv("REPRO_MAP_BUDGET_SECONDS", raw)
     assert claim_evidence.map_budget_seconds() == expected
     assert claim_evidence.MAP_BUDGET_SECONDS == 60.0
 
 
 @pytest.mark.parametrize("raw", ["-1", "soon", "inf", "nan"])
-def test_map_budget_bad_value_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+def test_map_budget_bad_value_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, claim_evidence, raw: str) -> None:
     """A negative, infinite or non-numeric budget stops the build with a message naming the variable."""
-    monkeypatch.syspath_prepend(str(BOOK / "_ext"))
-    import claim_evidence
-
     monkeypatch.setenv("REPRO_MAP_BUDGET_SECONDS", raw)
     with pytest.raises(SystemExit, match=r"REPRO_MAP_BUDGET_SECONDS=.* must be a finite number of seconds >= 0"):
         claim_evidence.map_budget_seconds()
 
 
-def test_claim_cache_key_follows_the_sources(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_claim_cache_key_follows_the_sources(monkeypatch: pytest.MonkeyPatch, claim_evidence, tmp_path: Path) -> None:
     """The evidence cache key changes with any shared source (an algorithm in reference_impl, the runner) for
     every paper, and with a paper's own module for that paper only."""
-    monkeypatch.syspath_prepend(str(BOOK / "_ext"))
-    import claim_evidence
-
     files = ["theory/claims/iade.py", "theory/claims/lena.py", "theory/claims/_exact.py", "theory/iade.py",
              "theory/lena.py", "reference_impl/algorithms/sgd.py", "reproductions/lena.py",
              "reproductions/targets/lena.py", "reproductions/notebooks/lena_1.py"]

@@ -84,14 +84,14 @@ def _sources_digest(paper: str) -> bytes:
     modules of papers other than ``paper`` in :data:`_PAPER_FOLDERS` and what lies in :data:`_UNKEYED_FOLDERS`."""
     others = _papers() - {paper}
     h = hashlib.sha256()
-    files = sorted(f for pkg in _KEYED_PACKAGES for f in (ROOT / pkg).rglob("*.py") if "__pycache__" not in f.parts
-                   and not any(f.relative_to(ROOT).as_posix().startswith(u + "/") for u in _UNKEYED_FOLDERS))
-    for path in [*files, Path(__file__).resolve()]:
-        inside = path.is_relative_to(ROOT)
-        rel = path.relative_to(ROOT).as_posix() if inside else path.name
-        if inside and path.stem in others and path.parent.relative_to(ROOT).as_posix() in _PAPER_FOLDERS:
+    sources = sorted(f for pkg in _KEYED_PACKAGES for f in (ROOT / pkg).rglob("*.py") if "__pycache__" not in f.parts)
+    for path in sources:
+        rel = path.relative_to(ROOT).as_posix()
+        folder = rel.rsplit("/", 1)[0]
+        if any(rel.startswith(u + "/") for u in _UNKEYED_FOLDERS) or (path.stem in others and folder in _PAPER_FOLDERS):
             continue
         h.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    h.update(b"book/_ext/claim_evidence.py\0" + Path(__file__).read_bytes())
     return h.digest()
 
 
